@@ -1,0 +1,410 @@
+//! Accounts (tenants), users, roles, passwords, sign-up and sign-in.
+
+use crate::audit::AuditEntry;
+use crate::error::{Error, Result};
+use crate::ids::new_id;
+use crate::services::Services;
+use crate::store::{constraint, StoreError};
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+};
+use argon2::{Algorithm, Argon2, Params, Version};
+use chrono::{DateTime, Utc};
+use secrecy::{ExposeSecret, SecretString};
+use std::sync::OnceLock;
+
+#[derive(Debug, Clone)]
+pub struct Account {
+    pub id: String,
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Admin,
+    Member,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Member => "member",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        match s {
+            "admin" => Some(Role::Admin),
+            "member" => Some(Role::Member),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct User {
+    pub id: String,
+    pub account_id: String,
+    pub email: String,
+    pub name: String,
+    pub password_hash: String,
+    pub role: Role,
+    pub active: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl std::fmt::Debug for User {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("User")
+            .field("id", &self.id)
+            .field("account_id", &self.account_id)
+            .field("role", &self.role)
+            .field("active", &self.active)
+            .finish_non_exhaustive()
+    }
+}
+
+/// An email address as users type it, checked and with its case-folded key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Email(String);
+
+impl Email {
+    pub fn parse(field: &str, raw: &str) -> Result<Email> {
+        let s = raw.trim();
+        let ok = s.len() <= 254
+            && !s.chars().any(|c| c.is_whitespace() || c.is_control())
+            && s.split_once('@').is_some_and(|(local, domain)| {
+                !local.is_empty()
+                    && !domain.is_empty()
+                    && !domain.contains('@')
+                    && !domain.starts_with('.')
+                    && !domain.ends_with('.')
+            });
+        if ok {
+            Ok(Email(s.to_owned()))
+        } else {
+            Err(Error::invalid(
+                field,
+                "must be an email address like name@example.com",
+            ))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The unique key: emails are unique case-insensitively.
+    pub fn key(&self) -> String {
+        self.0.to_lowercase()
+    }
+}
+
+pub const MIN_PASSWORD_CHARS: usize = 10;
+/// Long enough for any passphrase, short enough that hashing cannot be abused.
+pub const MAX_PASSWORD_BYTES: usize = 1024;
+
+/// A password that passed the length rules. Never logged, never `Debug`-printed.
+pub struct NewPassword(SecretString);
+
+impl NewPassword {
+    pub fn parse(field: &str, raw: String) -> Result<NewPassword> {
+        if raw.chars().count() < MIN_PASSWORD_CHARS {
+            return Err(Error::invalid(
+                field,
+                format!("must be at least {MIN_PASSWORD_CHARS} characters"),
+            ));
+        }
+        if raw.len() > MAX_PASSWORD_BYTES {
+            return Err(Error::invalid(
+                field,
+                format!("must be at most {MAX_PASSWORD_BYTES} bytes"),
+            ));
+        }
+        Ok(NewPassword(SecretString::from(raw)))
+    }
+}
+
+/// argon2id with the OWASP-recommended parameters (19 MiB, 2 passes, 1 lane).
+fn argon2() -> &'static Argon2<'static> {
+    static A: OnceLock<Argon2<'static>> = OnceLock::new();
+    A.get_or_init(|| {
+        let params = Params::new(19 * 1024, 2, 1, None).unwrap_or_default();
+        Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+    })
+}
+
+/// Hash on a blocking thread: argon2 takes tens of milliseconds of CPU.
+async fn hash_password(password: NewPassword) -> Result<String> {
+    tokio::task::spawn_blocking(move || {
+        let salt = SaltString::generate(&mut OsRng);
+        argon2()
+            .hash_password(password.0.expose_secret().as_bytes(), &salt)
+            .map(|h| h.to_string())
+            .map_err(|e| Error::internal(format!("password hashing failed: {e}")))
+    })
+    .await
+    .map_err(|e| Error::internal(format!("password hashing task failed: {e}")))?
+}
+
+async fn verify_password(password: SecretString, stored: String) -> bool {
+    tokio::task::spawn_blocking(move || {
+        PasswordHash::new(&stored)
+            .map(|h| {
+                argon2()
+                    .verify_password(password.expose_secret().as_bytes(), &h)
+                    .is_ok()
+            })
+            .unwrap_or(false)
+    })
+    .await
+    .unwrap_or(false)
+}
+
+/// A hash to verify against when the email is unknown, so that the answer
+/// takes as long as for a known email (no user enumeration by timing).
+fn dummy_hash() -> &'static str {
+    static H: OnceLock<String> = OnceLock::new();
+    H.get_or_init(|| {
+        let salt = SaltString::generate(&mut OsRng);
+        argon2()
+            .hash_password(b"not a real password", &salt)
+            .map(|h| h.to_string())
+            .unwrap_or_default()
+    })
+}
+
+pub struct SignUp {
+    pub company: String,
+    pub name: String,
+    pub email: Email,
+    pub password: NewPassword,
+}
+
+pub struct NewUser {
+    pub email: Email,
+    pub name: String,
+    pub password: NewPassword,
+    pub role: Role,
+}
+
+/// Checks a display name or company name: trimmed, non-empty, bounded.
+pub fn parse_name(field: &str, raw: &str, max_chars: usize) -> Result<String> {
+    let s = raw.trim();
+    if s.is_empty() {
+        return Err(Error::invalid(field, "is required"));
+    }
+    if s.chars().count() > max_chars {
+        return Err(Error::invalid(
+            field,
+            format!("must be at most {max_chars} characters"),
+        ));
+    }
+    if s.chars().any(char::is_control) {
+        return Err(Error::invalid(field, "must not contain control characters"));
+    }
+    Ok(s.to_owned())
+}
+
+fn email_taken(e: StoreError) -> Error {
+    match e {
+        StoreError::Unique(c) if c == constraint::USER_EMAIL => Error::Conflict {
+            code: "email_taken",
+            message: "a user with this email already exists".into(),
+        },
+        other => other.into(),
+    }
+}
+
+impl Services {
+    /// Create an account and its first admin.
+    pub async fn sign_up(&self, input: SignUp) -> Result<(Account, User)> {
+        let now = self.clock.now();
+        let account = Account {
+            id: new_id(),
+            name: input.company,
+            created_at: now,
+        };
+        let user = User {
+            id: new_id(),
+            account_id: account.id.clone(),
+            email: input.email.as_str().to_owned(),
+            name: input.name,
+            password_hash: hash_password(input.password).await?,
+            role: Role::Admin,
+            active: true,
+            created_at: now,
+            updated_at: now,
+        };
+        self.store
+            .create_account_with_admin(&account, &user)
+            .await
+            .map_err(email_taken)?;
+        self.audit(AuditEntry::new(
+            &account.id,
+            &format!("user:{}", user.id),
+            "account.created",
+            Some(&account.id),
+            now,
+        ))
+        .await;
+        Ok((account, user))
+    }
+
+    /// Check email and password, with throttling per email and per client IP.
+    /// The error never says whether the email exists.
+    pub async fn sign_in(
+        &self,
+        email: &str,
+        password: SecretString,
+        client_ip: &str,
+    ) -> Result<User> {
+        let key = email.trim().to_lowercase();
+        let now = self.clock.now();
+        self.sign_in_throttle.check(&key, client_ip, now)?;
+        let user = self.store.find_user_by_email(&key).await?;
+        let stored = user
+            .as_ref()
+            .map_or_else(|| dummy_hash().to_owned(), |u| u.password_hash.clone());
+        let password_ok = verify_password(password, stored).await;
+        match user {
+            Some(u) if password_ok && u.active => {
+                self.sign_in_throttle.succeeded(&key);
+                Ok(u)
+            }
+            _ => {
+                self.sign_in_throttle.failed(&key, client_ip, now);
+                Err(Error::Unauthenticated(
+                    "the email or password is not correct".into(),
+                ))
+            }
+        }
+    }
+
+    pub async fn create_user(&self, account_id: &str, actor: &str, input: NewUser) -> Result<User> {
+        let now = self.clock.now();
+        let user = User {
+            id: new_id(),
+            account_id: account_id.to_owned(),
+            email: input.email.as_str().to_owned(),
+            name: input.name,
+            password_hash: hash_password(input.password).await?,
+            role: input.role,
+            active: true,
+            created_at: now,
+            updated_at: now,
+        };
+        self.store.insert_user(&user).await.map_err(email_taken)?;
+        self.audit(AuditEntry::new(
+            account_id,
+            actor,
+            "user.created",
+            Some(&user.id),
+            now,
+        ))
+        .await;
+        Ok(user)
+    }
+
+    pub async fn list_users(&self, account_id: &str) -> Result<Vec<User>> {
+        Ok(self.store.list_users(account_id).await?)
+    }
+
+    pub async fn get_user(&self, account_id: &str, user_id: &str) -> Result<User> {
+        self.store
+            .get_user(account_id, user_id)
+            .await?
+            .ok_or(Error::NotFound("user"))
+    }
+
+    /// Change a user's role or active flag. Deactivation ends the user's
+    /// sessions and revokes their tokens. The last active admin cannot be
+    /// demoted or deactivated (the account would have nobody to manage it).
+    pub async fn update_user(
+        &self,
+        account_id: &str,
+        actor: &str,
+        user_id: &str,
+        role: Option<Role>,
+        active: Option<bool>,
+    ) -> Result<User> {
+        let mut user = self.get_user(account_id, user_id).await?;
+        let was_active_admin = user.active && user.role == Role::Admin;
+        if let Some(r) = role {
+            user.role = r;
+        }
+        if let Some(a) = active {
+            user.active = a;
+        }
+        let still_active_admin = user.active && user.role == Role::Admin;
+        if was_active_admin
+            && !still_active_admin
+            && self.store.count_active_admins(account_id).await? <= 1
+        {
+            return Err(Error::Conflict {
+                code: "last_admin",
+                message: "this is the account's last active admin; make another user admin first"
+                    .into(),
+            });
+        }
+        let now = self.clock.now();
+        user.updated_at = now;
+        self.store.update_user(&user, now).await?;
+        let action = if active == Some(false) {
+            "user.deactivated"
+        } else {
+            "user.updated"
+        };
+        self.audit(AuditEntry::new(
+            account_id,
+            actor,
+            action,
+            Some(&user.id),
+            now,
+        ))
+        .await;
+        Ok(user)
+    }
+
+    pub async fn get_account(&self, id: &str) -> Result<Account> {
+        self.store
+            .get_account(id)
+            .await?
+            .ok_or(Error::NotFound("account"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn email_parsing() {
+        assert_eq!(
+            Email::parse("email", " Ann@Example.com ").unwrap().key(),
+            "ann@example.com"
+        );
+        for bad in [
+            "",
+            "ann",
+            "@x.com",
+            "ann@",
+            "a b@x.com",
+            "a@b@c",
+            "a@.com",
+            "a@x.",
+        ] {
+            assert!(Email::parse("email", bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn password_length_rules() {
+        assert!(NewPassword::parse("password", "123456789".into()).is_err());
+        assert!(NewPassword::parse("password", "1234567890".into()).is_ok());
+        assert!(NewPassword::parse("password", "x".repeat(1025)).is_err());
+    }
+}

@@ -1,0 +1,56 @@
+//! The one domain error. It says what went wrong, never which HTTP status that is.
+
+use crate::scope::Scope;
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The thing does not exist, or belongs to another account (never say which).
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// The request conflicts with existing state (a taken email, the last admin).
+    #[error("{message}")]
+    Conflict { code: &'static str, message: String },
+    /// Input that parsed as JSON or a form but is not acceptable.
+    #[error("{field}: {message}")]
+    Invalid { field: String, message: String },
+    /// No credentials, or credentials that are unknown, revoked or expired.
+    #[error("{0}")]
+    Unauthenticated(String),
+    /// Valid credentials that lack the scope.
+    #[error("this operation needs the {0} scope")]
+    InsufficientScope(Scope),
+    /// Authenticated but not allowed (a member on an admin page).
+    #[error("{0}")]
+    Forbidden(String),
+    /// Too many attempts; try again after this many seconds.
+    #[error("too many requests, retry in {retry_after_secs} s")]
+    RateLimited { retry_after_secs: u64 },
+    /// Anything else: logged server-side, shown as an opaque 500.
+    #[error(transparent)]
+    Internal(#[from] Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl Error {
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Error::Invalid {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+
+    pub fn internal(message: impl Into<String>) -> Self {
+        let message: String = message.into();
+        Error::Internal(message.into())
+    }
+}
+
+impl From<crate::store::StoreError> for Error {
+    fn from(e: crate::store::StoreError) -> Self {
+        match e {
+            crate::store::StoreError::NotFound => Error::NotFound("record"),
+            other => Error::Internal(Box::new(other)),
+        }
+    }
+}

@@ -1,0 +1,22 @@
+//! Switchboard's domain: accounts, users, sessions, tokens, Private Apps.
+//!
+//! Nothing here knows about HTTP or a database driver. Services take their
+//! inputs already parsed, read the time from a [`clock::Clock`], and talk to
+//! storage through the [`store::Store`] port.
+
+pub mod account;
+pub mod audit;
+pub mod clock;
+pub mod error;
+pub mod ids;
+pub mod principal;
+pub mod private_app;
+pub mod scope;
+pub mod services;
+pub mod session;
+pub mod store;
+pub mod throttle;
+pub mod token;
+
+pub use error::{Error, Result};
+pub use services::Services;

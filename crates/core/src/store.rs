@@ -1,0 +1,146 @@
+//! The storage port. Each method is one atomic unit of work: a backend runs it
+//! in a single transaction, so services never see half a write. Backends map
+//! unique-constraint violations to `StoreError::Unique(<constraint>)` by
+//! constraint name, never by message text.
+
+use crate::account::{Account, User};
+use crate::audit::AuditEntry;
+use crate::private_app::PrivateApp;
+use crate::scope::ScopeSet;
+use crate::session::Session;
+use crate::token::{TokenHash, TokenKind};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("not found")]
+    NotFound,
+    /// A unique constraint was violated; the payload names which one.
+    #[error("unique constraint {0} violated")]
+    Unique(&'static str),
+    #[error("storage unavailable: {0}")]
+    Unavailable(String),
+    #[error("storage error: {0}")]
+    Other(String),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Constraint names shared by every backend's migrations.
+pub mod constraint {
+    pub const USER_EMAIL: &str = "users_email_key";
+}
+
+/// A stored credential (Private App token today; OAuth tokens use the same table).
+#[derive(Debug, Clone)]
+pub struct TokenRecord {
+    pub id: String,
+    pub account_id: String,
+    pub kind: TokenKind,
+    pub hash: TokenHash,
+    pub private_app_id: Option<String>,
+    pub user_id: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+impl TokenRecord {
+    pub fn is_live(&self, now: DateTime<Utc>) -> bool {
+        self.revoked_at.is_none() && self.expires_at.is_none_or(|e| e > now)
+    }
+}
+
+/// What one indexed read returns for a presented token: the token and all
+/// that authentication needs about its owner.
+#[derive(Debug, Clone)]
+pub struct TokenLookup {
+    pub token: TokenRecord,
+    pub account_name: String,
+    pub app_id: String,
+    pub app_name: String,
+    pub scopes: ScopeSet,
+    /// The user the token acts for, when it acts for one.
+    pub user: Option<User>,
+}
+
+/// A Private App with what the list and detail views show of its current token.
+#[derive(Debug, Clone)]
+pub struct PrivateAppView {
+    pub app: PrivateApp,
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+/// What happens to the tokens a rotation replaces.
+#[derive(Debug, Clone, Copy)]
+pub enum OldTokens {
+    RevokeNow,
+    ExpireAt(DateTime<Utc>),
+}
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Is the database reachable right now?
+    async fn ping(&self) -> StoreResult<()>;
+
+    // accounts and users
+    async fn create_account_with_admin(&self, account: &Account, admin: &User) -> StoreResult<()>;
+    async fn get_account(&self, id: &str) -> StoreResult<Option<Account>>;
+    async fn insert_user(&self, user: &User) -> StoreResult<()>;
+    async fn find_user_by_email(&self, email_lower: &str) -> StoreResult<Option<User>>;
+    async fn get_user(&self, account_id: &str, user_id: &str) -> StoreResult<Option<User>>;
+    async fn list_users(&self, account_id: &str) -> StoreResult<Vec<User>>;
+    async fn count_active_admins(&self, account_id: &str) -> StoreResult<i64>;
+    /// Save role/active; when the user is deactivated, also end their sessions
+    /// and revoke every token issued on their behalf, in the same transaction.
+    async fn update_user(&self, user: &User, now: DateTime<Utc>) -> StoreResult<()>;
+
+    // sessions (keyed by the hash of the session id)
+    async fn insert_session(&self, session: &Session) -> StoreResult<()>;
+    async fn find_session(
+        &self,
+        id_hash: &TokenHash,
+    ) -> StoreResult<Option<(Session, User, Account)>>;
+    async fn touch_session(&self, id_hash: &TokenHash, now: DateTime<Utc>) -> StoreResult<()>;
+    async fn delete_session(&self, id_hash: &TokenHash) -> StoreResult<()>;
+
+    // Private Apps and their tokens
+    async fn insert_private_app(&self, app: &PrivateApp, token: &TokenRecord) -> StoreResult<()>;
+    async fn list_private_apps(&self, account_id: &str) -> StoreResult<Vec<PrivateAppView>>;
+    async fn get_private_app(
+        &self,
+        account_id: &str,
+        id: &str,
+    ) -> StoreResult<Option<PrivateAppView>>;
+    async fn update_private_app(&self, app: &PrivateApp) -> StoreResult<()>;
+    async fn rotate_private_app(
+        &self,
+        app: &PrivateApp,
+        new_token: &TokenRecord,
+        old: OldTokens,
+    ) -> StoreResult<()>;
+    /// Delete the app and revoke (delete) all its tokens.
+    async fn delete_private_app(&self, account_id: &str, id: &str) -> StoreResult<bool>;
+
+    // tokens
+    async fn find_token(&self, hash: &TokenHash) -> StoreResult<Option<TokenLookup>>;
+    /// Set `last_used_at = now` unless it was set less than `min_interval` ago.
+    async fn touch_token(
+        &self,
+        token_id: &str,
+        now: DateTime<Utc>,
+        min_interval_ms: i64,
+    ) -> StoreResult<()>;
+    async fn revoke_token(&self, token_id: &str, now: DateTime<Utc>) -> StoreResult<()>;
+
+    // audit log
+    async fn insert_audit(&self, entry: &AuditEntry) -> StoreResult<()>;
+    async fn list_audit(
+        &self,
+        account_id: &str,
+        query: &crate::audit::AuditQuery,
+    ) -> StoreResult<Vec<AuditEntry>>;
+}

@@ -1,0 +1,18 @@
+//! `/services/admin/v1/...` (SPEC S8): the same services the console uses,
+//! for an `admin.*` Private App token or an admin's console session.
+
+mod audit_log;
+mod private_apps;
+mod users;
+
+use crate::state::AppState;
+use axum::Router;
+
+pub const BASE: &str = "/services/admin/v1";
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .merge(private_apps::router())
+        .merge(users::router())
+        .merge(audit_log::router())
+}

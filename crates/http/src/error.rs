@@ -1,0 +1,219 @@
+//! Error types at the edge. `ApiError` is S7's JSON envelope with RFC 6750
+//! headers; `PageError` is an HTML page for the console.
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use serde::Serialize;
+use switchboard_core::Error;
+
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+    pub field: Option<String>,
+    pub www_authenticate: Option<String>,
+    pub retry_after: Option<u64>,
+    /// `(limit, reset seconds)` for the RateLimit-* headers of a 429.
+    pub rate_limit: Option<(u32, u64)>,
+}
+
+#[derive(Serialize)]
+struct Envelope<'a> {
+    error: &'a str,
+    message: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    field: Option<&'a str>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+            field: None,
+            www_authenticate: None,
+            retry_after: None,
+            rate_limit: None,
+        }
+    }
+
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> ApiError {
+        let field = field.into();
+        let message = message.into();
+        ApiError {
+            message: if field.is_empty() {
+                message
+            } else {
+                format!("{field}: {message}")
+            },
+            field: (!field.is_empty()).then_some(field),
+            ..ApiError::new(StatusCode::BAD_REQUEST, "invalid_request", "")
+        }
+    }
+
+    /// 401 for a request that sent no credentials at all: no `error` attribute.
+    pub fn no_token() -> ApiError {
+        ApiError {
+            www_authenticate: Some(r#"Bearer realm="switchboard""#.into()),
+            ..ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                "this endpoint needs an access token: send Authorization: Bearer <token>",
+            )
+        }
+    }
+
+    pub fn invalid_token(message: impl Into<String>) -> ApiError {
+        ApiError {
+            www_authenticate: Some(r#"Bearer realm="switchboard", error="invalid_token""#.into()),
+            ..ApiError::new(StatusCode::UNAUTHORIZED, "invalid_token", message)
+        }
+    }
+
+    pub fn csrf() -> ApiError {
+        ApiError::new(
+            StatusCode::FORBIDDEN,
+            "csrf_failed",
+            "a console session must send its CSRF token in the X-CSRF-Token header on writes",
+        )
+    }
+}
+
+impl From<Error> for ApiError {
+    fn from(e: Error) -> ApiError {
+        match e {
+            Error::NotFound(what) => ApiError::new(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                format!("{what} not found"),
+            ),
+            Error::Conflict { code, message } => ApiError::new(StatusCode::CONFLICT, code, message),
+            Error::Invalid { field, message } => ApiError::invalid(field, message),
+            Error::Unauthenticated(m) => ApiError::invalid_token(m),
+            Error::InsufficientScope(scope) => ApiError {
+                www_authenticate: Some(format!(
+                    r#"Bearer error="insufficient_scope", scope="{scope}""#
+                )),
+                ..ApiError::new(
+                    StatusCode::FORBIDDEN,
+                    "insufficient_scope",
+                    format!("the token lacks the {scope} scope needed here"),
+                )
+            },
+            Error::Forbidden(m) => ApiError::new(StatusCode::FORBIDDEN, "forbidden", m),
+            Error::RateLimited { retry_after_secs } => ApiError {
+                retry_after: Some(retry_after_secs),
+                ..ApiError::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "rate_limited",
+                    format!("too many requests; retry in {retry_after_secs} s"),
+                )
+            },
+            Error::Internal(cause) => internal(&*cause),
+        }
+    }
+}
+
+/// Log the cause once, server-side (inside the request's span, so with its
+/// request id); the client sees only that something failed.
+pub fn internal(cause: &dyn std::fmt::Display) -> ApiError {
+    tracing::error!(error = %cause, "internal error");
+    ApiError::new(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "internal_error",
+        "the server failed to handle this request; the X-Request-Id header identifies it in the logs",
+    )
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = Envelope {
+            error: self.code,
+            message: &self.message,
+            field: self.field.as_deref(),
+        };
+        let mut res = (self.status, axum::Json(body)).into_response();
+        let h = res.headers_mut();
+        if let Some(v) = self
+            .www_authenticate
+            .and_then(|v| HeaderValue::from_str(&v).ok())
+        {
+            h.insert(header::WWW_AUTHENTICATE, v);
+        }
+        if let Some(secs) = self.retry_after {
+            h.insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        if let Some((limit, reset)) = self.rate_limit {
+            h.insert("ratelimit-limit", HeaderValue::from(limit));
+            h.insert("ratelimit-remaining", HeaderValue::from(0));
+            h.insert("ratelimit-reset", HeaderValue::from(reset));
+        }
+        res
+    }
+}
+
+/// The fallback for unknown paths: JSON for API paths, never a redirect.
+pub async fn not_found(uri: axum::http::Uri) -> Response {
+    if uri.path().starts_with("/services/") {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("no endpoint at {}", uri.path()),
+        )
+        .into_response()
+    } else {
+        PageError::new(StatusCode::NOT_FOUND, "This page does not exist.").into_response()
+    }
+}
+
+/// An HTML error page for the console.
+#[derive(Debug)]
+pub struct PageError {
+    pub status: StatusCode,
+    pub message: String,
+}
+
+impl PageError {
+    pub fn new(status: StatusCode, message: impl Into<String>) -> PageError {
+        PageError {
+            status,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<Error> for PageError {
+    fn from(e: Error) -> PageError {
+        let api = ApiError::from(e);
+        PageError::new(api.status, api.message)
+    }
+}
+
+impl From<askama::Error> for PageError {
+    fn from(e: askama::Error) -> PageError {
+        let api = internal(&e);
+        PageError::new(api.status, api.message)
+    }
+}
+
+#[derive(askama::Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    status: u16,
+    message: &'a str,
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        let page = ErrorPage {
+            status: self.status.as_u16(),
+            message: &self.message,
+        };
+        match askama::Template::render(&page) {
+            Ok(html) => (self.status, Html(html)).into_response(),
+            Err(_) => (self.status, self.message).into_response(),
+        }
+    }
+}

@@ -1,0 +1,28 @@
+//! The HTTP surface: data API, admin API, OAuth endpoints, console pages.
+//! Handlers extract, call one service, and map the result; they never touch
+//! storage directly.
+
+mod admin;
+mod api;
+mod console;
+mod error;
+mod extract;
+mod health;
+mod middleware;
+mod state;
+
+pub use state::{AppState, HttpConfig};
+
+use axum::Router;
+
+/// The whole application router.
+pub fn router(state: AppState) -> Router {
+    let app = Router::new()
+        .merge(health::router())
+        .merge(api::router())
+        .merge(admin::router())
+        .merge(console::router())
+        .fallback(error::not_found)
+        .with_state(state);
+    middleware::apply(app)
+}

@@ -1,0 +1,526 @@
+//! SQLite implementation of the store port: one file under the data dir,
+//! WAL journal, embedded migrations. Every method that writes more than one
+//! row runs in one transaction.
+
+mod rows;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use rows::{ms, AccountRow, AuditRow, PrivateAppViewRow, SessionUserRow, TokenLookupRow, UserRow};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::SqlitePool;
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+use switchboard_core::account::{Account, User};
+use switchboard_core::audit::{AuditEntry, AuditQuery};
+use switchboard_core::private_app::PrivateApp;
+use switchboard_core::session::Session;
+use switchboard_core::store::{
+    constraint, OldTokens, PrivateAppView, Store, StoreError, StoreResult, TokenLookup, TokenRecord,
+};
+use switchboard_core::token::TokenHash;
+
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+#[derive(Clone)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+impl SqliteStore {
+    /// Open (creating if needed) the database file `<data_dir>/switchboard.db`.
+    pub async fn open_in_dir(data_dir: &Path) -> StoreResult<SqliteStore> {
+        std::fs::create_dir_all(data_dir).map_err(|e| {
+            StoreError::Other(format!(
+                "cannot create data dir {}: {e}",
+                data_dir.display()
+            ))
+        })?;
+        let options = SqliteConnectOptions::new().filename(data_dir.join("switchboard.db"));
+        Self::open(options).await
+    }
+
+    /// Open a `sqlite:` URL.
+    pub async fn open_url(url: &str) -> StoreResult<SqliteStore> {
+        let options = SqliteConnectOptions::from_str(url).map_err(other)?;
+        Self::open(options).await
+    }
+
+    async fn open(options: SqliteConnectOptions) -> StoreResult<SqliteStore> {
+        let options = options
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(5));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await
+            .map_err(other)?;
+        Ok(SqliteStore { pool })
+    }
+
+    pub async fn migrate(&self) -> StoreResult<()> {
+        MIGRATOR
+            .run(&self.pool)
+            .await
+            .map_err(|e| StoreError::Other(format!("migration failed: {e}")))
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+fn other(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Other(e.to_string())
+}
+
+/// Map a driver error; a unique violation becomes `Unique(name)` where the
+/// caller knows which constraint the statement can violate (SQLite does not
+/// report constraint names).
+fn db_err(unique: &'static str) -> impl Fn(sqlx::Error) -> StoreError {
+    move |e| match &e {
+        sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::Unique(unique),
+        sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed => {
+            StoreError::Unavailable(e.to_string())
+        }
+        _ => StoreError::Other(e.to_string()),
+    }
+}
+
+fn err(e: sqlx::Error) -> StoreError {
+    db_err("unknown")(e)
+}
+
+const USER_COLUMNS: &str =
+    "u.id, u.account_id, u.email, u.name, u.password_hash, u.role, u.active, u.created_at, u.updated_at";
+
+const APP_VIEW_SELECT: &str =
+    "select p.id, p.account_id, p.name, p.description, p.scopes, p.logo_id, \
+     p.expires_in_days, p.current_token_id, p.created_by, p.created_at, p.updated_at, \
+     t.last_used_at as token_last_used_at, t.expires_at as token_expires_at \
+     from private_apps p left join tokens t on t.id = p.current_token_id";
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn ping(&self) -> StoreResult<()> {
+        sqlx::query("select 1")
+            .execute(&self.pool)
+            .await
+            .map(|_| ())
+            .map_err(err)
+    }
+
+    async fn create_account_with_admin(&self, account: &Account, admin: &User) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await.map_err(err)?;
+        sqlx::query(
+            "insert into accounts (id, name, created_at, updated_at) values ($1, $2, $3, $3)",
+        )
+        .bind(&account.id)
+        .bind(&account.name)
+        .bind(ms(account.created_at))
+        .execute(&mut *tx)
+        .await
+        .map_err(err)?;
+        insert_user(&mut tx, admin).await?;
+        tx.commit().await.map_err(err)
+    }
+
+    async fn get_account(&self, id: &str) -> StoreResult<Option<Account>> {
+        let row: Option<AccountRow> =
+            sqlx::query_as("select id, name, created_at from accounts where id = $1")
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(err)?;
+        row.map(Account::try_from).transpose()
+    }
+
+    async fn insert_user(&self, user: &User) -> StoreResult<()> {
+        let mut conn = self.pool.acquire().await.map_err(err)?;
+        insert_user(&mut conn, user).await
+    }
+
+    async fn find_user_by_email(&self, email_lower: &str) -> StoreResult<Option<User>> {
+        let sql = format!("select {USER_COLUMNS} from users u where u.email_key = $1");
+        let row: Option<UserRow> = sqlx::query_as(&sql)
+            .bind(email_lower)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(err)?;
+        row.map(User::try_from).transpose()
+    }
+
+    async fn get_user(&self, account_id: &str, user_id: &str) -> StoreResult<Option<User>> {
+        let sql =
+            format!("select {USER_COLUMNS} from users u where u.id = $1 and u.account_id = $2");
+        let row: Option<UserRow> = sqlx::query_as(&sql)
+            .bind(user_id)
+            .bind(account_id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(err)?;
+        row.map(User::try_from).transpose()
+    }
+
+    async fn list_users(&self, account_id: &str) -> StoreResult<Vec<User>> {
+        let sql = format!("select {USER_COLUMNS} from users u where u.account_id = $1 order by u.created_at, u.id");
+        let rows: Vec<UserRow> = sqlx::query_as(&sql)
+            .bind(account_id)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(err)?;
+        rows.into_iter().map(User::try_from).collect()
+    }
+
+    async fn count_active_admins(&self, account_id: &str) -> StoreResult<i64> {
+        sqlx::query_scalar(
+            "select count(*) from users where account_id = $1 and role = 'admin' and active = 1",
+        )
+        .bind(account_id)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(err)
+    }
+
+    async fn update_user(&self, user: &User, now: DateTime<Utc>) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await.map_err(err)?;
+        sqlx::query("update users set role = $1, active = $2, updated_at = $3 where id = $4 and account_id = $5")
+            .bind(user.role.as_str())
+            .bind(i64::from(user.active))
+            .bind(ms(user.updated_at))
+            .bind(&user.id)
+            .bind(&user.account_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(err)?;
+        if !user.active {
+            sqlx::query("delete from sessions where user_id = $1")
+                .bind(&user.id)
+                .execute(&mut *tx)
+                .await
+                .map_err(err)?;
+            sqlx::query(
+                "update tokens set revoked_at = $1, updated_at = $1 where user_id = $2 and revoked_at is null",
+            )
+            .bind(ms(now))
+            .bind(&user.id)
+            .execute(&mut *tx)
+            .await
+            .map_err(err)?;
+        }
+        tx.commit().await.map_err(err)
+    }
+
+    async fn insert_session(&self, s: &Session) -> StoreResult<()> {
+        sqlx::query(
+            "insert into sessions (id_hash, user_id, account_id, csrf_token, created_at, updated_at, last_seen_at) \
+             values ($1, $2, $3, $4, $5, $5, $6)",
+        )
+        .bind(s.id_hash.as_str())
+        .bind(&s.user_id)
+        .bind(&s.account_id)
+        .bind(&s.csrf_token)
+        .bind(ms(s.created_at))
+        .bind(ms(s.last_seen_at))
+        .execute(&self.pool)
+        .await
+        .map(|_| ())
+        .map_err(err)
+    }
+
+    async fn find_session(
+        &self,
+        id_hash: &TokenHash,
+    ) -> StoreResult<Option<(Session, User, Account)>> {
+        let sql = format!(
+            "select s.id_hash, s.csrf_token, s.created_at as s_created_at, s.last_seen_at, \
+             a.name as account_name, a.created_at as account_created_at, {USER_COLUMNS} \
+             from sessions s join users u on u.id = s.user_id join accounts a on a.id = s.account_id \
+             where s.id_hash = $1"
+        );
+        let row: Option<SessionUserRow> = sqlx::query_as(&sql)
+            .bind(id_hash.as_str())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(err)?;
+        row.map(SessionUserRow::split).transpose()
+    }
+
+    async fn touch_session(&self, id_hash: &TokenHash, now: DateTime<Utc>) -> StoreResult<()> {
+        sqlx::query("update sessions set last_seen_at = $1, updated_at = $1 where id_hash = $2")
+            .bind(ms(now))
+            .bind(id_hash.as_str())
+            .execute(&self.pool)
+            .await
+            .map(|_| ())
+            .map_err(err)
+    }
+
+    async fn delete_session(&self, id_hash: &TokenHash) -> StoreResult<()> {
+        sqlx::query("delete from sessions where id_hash = $1")
+            .bind(id_hash.as_str())
+            .execute(&self.pool)
+            .await
+            .map(|_| ())
+            .map_err(err)
+    }
+
+    async fn insert_private_app(&self, app: &PrivateApp, token: &TokenRecord) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await.map_err(err)?;
+        sqlx::query(
+            "insert into private_apps (id, account_id, name, description, scopes, logo_id, expires_in_days, \
+             current_token_id, created_by, created_at, updated_at) \
+             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        )
+        .bind(&app.id)
+        .bind(&app.account_id)
+        .bind(&app.name)
+        .bind(&app.description)
+        .bind(app.scopes.to_spaced())
+        .bind(&app.logo_id)
+        .bind(app.expires_in_days.map(i64::from))
+        .bind(&app.current_token_id)
+        .bind(&app.created_by)
+        .bind(ms(app.created_at))
+        .bind(ms(app.updated_at))
+        .execute(&mut *tx)
+        .await
+        .map_err(err)?;
+        insert_token(&mut tx, token).await?;
+        tx.commit().await.map_err(err)
+    }
+
+    async fn list_private_apps(&self, account_id: &str) -> StoreResult<Vec<PrivateAppView>> {
+        let sql = format!(
+            "{APP_VIEW_SELECT} where p.account_id = $1 order by p.created_at desc, p.id desc"
+        );
+        let rows: Vec<PrivateAppViewRow> = sqlx::query_as(&sql)
+            .bind(account_id)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(err)?;
+        rows.into_iter().map(PrivateAppView::try_from).collect()
+    }
+
+    async fn get_private_app(
+        &self,
+        account_id: &str,
+        id: &str,
+    ) -> StoreResult<Option<PrivateAppView>> {
+        let sql = format!("{APP_VIEW_SELECT} where p.id = $1 and p.account_id = $2");
+        let row: Option<PrivateAppViewRow> = sqlx::query_as(&sql)
+            .bind(id)
+            .bind(account_id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(err)?;
+        row.map(PrivateAppView::try_from).transpose()
+    }
+
+    async fn update_private_app(&self, app: &PrivateApp) -> StoreResult<()> {
+        sqlx::query(
+            "update private_apps set name = $1, description = $2, scopes = $3, logo_id = $4, updated_at = $5 \
+             where id = $6 and account_id = $7",
+        )
+        .bind(&app.name)
+        .bind(&app.description)
+        .bind(app.scopes.to_spaced())
+        .bind(&app.logo_id)
+        .bind(ms(app.updated_at))
+        .bind(&app.id)
+        .bind(&app.account_id)
+        .execute(&self.pool)
+        .await
+        .map(|_| ())
+        .map_err(err)
+    }
+
+    async fn rotate_private_app(
+        &self,
+        app: &PrivateApp,
+        new_token: &TokenRecord,
+        old: OldTokens,
+    ) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await.map_err(err)?;
+        let now = ms(app.updated_at);
+        match old {
+            OldTokens::RevokeNow => {
+                sqlx::query(
+                    "update tokens set revoked_at = $1, updated_at = $1 \
+                     where private_app_id = $2 and revoked_at is null",
+                )
+                .bind(now)
+                .bind(&app.id)
+                .execute(&mut *tx)
+                .await
+                .map_err(err)?;
+            }
+            OldTokens::ExpireAt(at) => {
+                // Never extend a token's life: keep an earlier expiry if it has one.
+                sqlx::query(
+                    "update tokens set expires_at = case when expires_at is not null and expires_at < $1 \
+                     then expires_at else $1 end, updated_at = $2 \
+                     where private_app_id = $3 and revoked_at is null",
+                )
+                .bind(ms(at))
+                .bind(now)
+                .bind(&app.id)
+                .execute(&mut *tx)
+                .await
+                .map_err(err)?;
+            }
+        }
+        insert_token(&mut tx, new_token).await?;
+        sqlx::query("update private_apps set current_token_id = $1, updated_at = $2 where id = $3")
+            .bind(&new_token.id)
+            .bind(now)
+            .bind(&app.id)
+            .execute(&mut *tx)
+            .await
+            .map_err(err)?;
+        tx.commit().await.map_err(err)
+    }
+
+    async fn delete_private_app(&self, account_id: &str, id: &str) -> StoreResult<bool> {
+        // Tokens go with the app (on delete cascade).
+        let done = sqlx::query("delete from private_apps where id = $1 and account_id = $2")
+            .bind(id)
+            .bind(account_id)
+            .execute(&self.pool)
+            .await
+            .map_err(err)?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn find_token(&self, hash: &TokenHash) -> StoreResult<Option<TokenLookup>> {
+        let row: Option<TokenLookupRow> = sqlx::query_as(
+            "select t.id, t.account_id, t.kind, t.token_hash, t.private_app_id, t.user_id, t.created_at, \
+             t.last_used_at, t.expires_at, t.revoked_at, a.name as account_name, \
+             p.id as app_id, p.name as app_name, p.scopes as app_scopes \
+             from tokens t join accounts a on a.id = t.account_id \
+             join private_apps p on p.id = t.private_app_id \
+             where t.token_hash = $1",
+        )
+        .bind(hash.as_str())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(err)?;
+        let Some(row) = row else { return Ok(None) };
+        let user = match &row.user_id {
+            Some(uid) => self.get_user(&row.account_id, uid).await?,
+            None => None,
+        };
+        row.into_lookup(user).map(Some)
+    }
+
+    async fn touch_token(
+        &self,
+        token_id: &str,
+        now: DateTime<Utc>,
+        min_interval_ms: i64,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "update tokens set last_used_at = $1 where id = $2 and (last_used_at is null or last_used_at <= $3)",
+        )
+        .bind(ms(now))
+        .bind(token_id)
+        .bind(ms(now) - min_interval_ms)
+        .execute(&self.pool)
+        .await
+        .map(|_| ())
+        .map_err(err)
+    }
+
+    async fn revoke_token(&self, token_id: &str, now: DateTime<Utc>) -> StoreResult<()> {
+        sqlx::query("update tokens set revoked_at = $1, updated_at = $1 where id = $2 and revoked_at is null")
+            .bind(ms(now))
+            .bind(token_id)
+            .execute(&self.pool)
+            .await
+            .map(|_| ())
+            .map_err(err)
+    }
+
+    async fn insert_audit(&self, e: &AuditEntry) -> StoreResult<()> {
+        sqlx::query(
+            "insert into audit_log (id, account_id, actor, action, target, created_at, updated_at) \
+             values ($1, $2, $3, $4, $5, $6, $6)",
+        )
+        .bind(&e.id)
+        .bind(&e.account_id)
+        .bind(&e.actor)
+        .bind(&e.action)
+        .bind(&e.target)
+        .bind(ms(e.created_at))
+        .execute(&self.pool)
+        .await
+        .map(|_| ())
+        .map_err(err)
+    }
+
+    async fn list_audit(&self, account_id: &str, q: &AuditQuery) -> StoreResult<Vec<AuditEntry>> {
+        // Optional filters as bound parameters: `$n is null or column = $n`.
+        let rows: Vec<AuditRow> = sqlx::query_as(
+            "select id, account_id, actor, action, target, created_at from audit_log \
+             where account_id = $1 and ($2 is null or actor = $2) and ($3 is null or action = $3) \
+             and ($4 is null or created_at >= $4) and ($5 is null or created_at < $5) \
+             order by created_at desc, id desc limit $6",
+        )
+        .bind(account_id)
+        .bind(&q.actor)
+        .bind(&q.action)
+        .bind(q.since.map(ms))
+        .bind(q.until.map(ms))
+        .bind(q.limit)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(err)?;
+        rows.into_iter().map(AuditEntry::try_from).collect()
+    }
+}
+
+async fn insert_user(conn: &mut sqlx::SqliteConnection, u: &User) -> StoreResult<()> {
+    sqlx::query(
+        "insert into users (id, account_id, email, email_key, name, password_hash, role, active, created_at, updated_at) \
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(&u.id)
+    .bind(&u.account_id)
+    .bind(&u.email)
+    .bind(u.email.to_lowercase())
+    .bind(&u.name)
+    .bind(&u.password_hash)
+    .bind(u.role.as_str())
+    .bind(i64::from(u.active))
+    .bind(ms(u.created_at))
+    .bind(ms(u.updated_at))
+    .execute(conn)
+    .await
+    .map(|_| ())
+    .map_err(db_err(constraint::USER_EMAIL))
+}
+
+async fn insert_token(conn: &mut sqlx::SqliteConnection, t: &TokenRecord) -> StoreResult<()> {
+    sqlx::query(
+        "insert into tokens (id, account_id, kind, token_hash, private_app_id, user_id, created_at, updated_at, \
+         last_used_at, expires_at, revoked_at) values ($1, $2, $3, $4, $5, $6, $7, $7, $8, $9, $10)",
+    )
+    .bind(&t.id)
+    .bind(&t.account_id)
+    .bind(t.kind.as_str())
+    .bind(t.hash.as_str())
+    .bind(&t.private_app_id)
+    .bind(&t.user_id)
+    .bind(ms(t.created_at))
+    .bind(t.last_used_at.map(ms))
+    .bind(t.expires_at.map(ms))
+    .bind(t.revoked_at.map(ms))
+    .execute(conn)
+    .await
+    .map(|_| ())
+    .map_err(err)
+}

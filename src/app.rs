@@ -1,0 +1,119 @@
+//! `Application`: open the store, run migrations, build services and router,
+//! bind, serve until told to stop. The only place that names a concrete store.
+
+use crate::config::Config;
+use anyhow::{bail, Context};
+use secrecy::ExposeSecret;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use switchboard_core::clock::{Clock, SystemClock};
+use switchboard_core::store::Store;
+use switchboard_core::Services;
+use switchboard_http::{AppState, HttpConfig};
+use switchboard_store_sqlite::SqliteStore;
+use tokio::net::TcpListener;
+
+/// Open the configured database and bring its schema up to date.
+pub async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
+    let url = config
+        .database_url
+        .as_ref()
+        .map(|u| u.expose_secret().to_owned());
+    let store = match url.as_deref() {
+        None => SqliteStore::open_in_dir(&config.data_dir).await?,
+        Some(u) if u.starts_with("sqlite:") => SqliteStore::open_url(u).await?,
+        Some(u) if u.starts_with("postgres://") || u.starts_with("postgresql://") => {
+            bail!("PostgreSQL is not supported by this build yet; use the embedded SQLite database (no --database-url)")
+        }
+        Some(_) => bail!("database URL must start with sqlite: or postgres://"),
+    };
+    store
+        .migrate()
+        .await
+        .context("running database migrations")?;
+    Ok(Arc::new(store))
+}
+
+pub struct Application {
+    listener: TcpListener,
+    state: AppState,
+}
+
+impl Application {
+    pub async fn build(config: Config) -> anyhow::Result<Application> {
+        Self::build_with_clock(config, Arc::new(SystemClock)).await
+    }
+
+    /// Tests pass a manual clock to check expiry without sleeping.
+    pub async fn build_with_clock(
+        config: Config,
+        clock: Arc<dyn Clock>,
+    ) -> anyhow::Result<Application> {
+        let store = open_store(&config).await?;
+        let listener = TcpListener::bind(config.bind)
+            .await
+            .with_context(|| format!("cannot listen on {}", config.bind))?;
+        let services = Arc::new(Services::new(store, clock));
+        let http = HttpConfig {
+            issuer: config.issuer.clone(),
+            rate_limit_per_10s: config.rate_limit_per_10s,
+        };
+        Ok(Application {
+            listener,
+            state: AppState::new(services, http),
+        })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0)))
+    }
+
+    pub fn port(&self) -> u16 {
+        self.local_addr().port()
+    }
+
+    pub fn services(&self) -> Arc<Services> {
+        self.state.services.clone()
+    }
+
+    /// Serve until `shutdown` completes, then finish in-flight requests.
+    pub async fn run_until_stopped(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let router = switchboard_http::router(self.state);
+        tracing::info!(addr = %self.listener.local_addr()?, "switchboard listening");
+        axum::serve(
+            self.listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await
+        .context("server error")
+    }
+}
+
+/// Resolves on SIGTERM or Ctrl-C.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down: finishing in-flight requests");
+}

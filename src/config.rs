@@ -1,0 +1,198 @@
+//! One typed `Config`, layered: command-line flags > `SWITCHBOARD_*`
+//! environment > TOML file (`--config`) > defaults.
+
+use anyhow::{bail, Context};
+use clap::Args;
+use secrecy::SecretString;
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
+pub const DEFAULT_ISSUER: &str = "http://127.0.0.1:8080";
+pub const DEFAULT_DATA_DIR: &str = "./data";
+pub const DEFAULT_RATE_LIMIT: u32 = 100;
+
+/// Options shared by every command that opens the database.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ConfigArgs {
+    /// TOML configuration file. Env: SWITCHBOARD_CONFIG.
+    #[arg(long, env = "SWITCHBOARD_CONFIG", global = true)]
+    pub config: Option<PathBuf>,
+    /// Directory for the embedded SQLite database and generated keys. Default ./data. Env: SWITCHBOARD_DATA_DIR.
+    #[arg(long, env = "SWITCHBOARD_DATA_DIR", global = true)]
+    pub data_dir: Option<PathBuf>,
+    /// Database URL: sqlite:… (default: a file in the data dir) or postgres://…. Env: SWITCHBOARD_DATABASE_URL.
+    #[arg(
+        long,
+        env = "SWITCHBOARD_DATABASE_URL",
+        global = true,
+        hide_env_values = true
+    )]
+    pub database_url: Option<String>,
+}
+
+/// Options of `switchboard serve`.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ServeArgs {
+    /// Address and port to listen on. Default 127.0.0.1:8080. Env: SWITCHBOARD_BIND.
+    #[arg(long, env = "SWITCHBOARD_BIND")]
+    pub bind: Option<SocketAddr>,
+    /// Public base URL, used exactly as given as the OAuth issuer and for cookie security.
+    /// Default http://127.0.0.1:8080. Env: SWITCHBOARD_ISSUER.
+    #[arg(long, env = "SWITCHBOARD_ISSUER")]
+    pub issuer: Option<String>,
+    /// Requests per token per 10 seconds on the APIs. Default 100. Env: SWITCHBOARD_RATE_LIMIT.
+    #[arg(long, env = "SWITCHBOARD_RATE_LIMIT")]
+    pub rate_limit: Option<u32>,
+}
+
+/// The TOML file: the same keys as the flags, in snake_case.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    bind: Option<SocketAddr>,
+    issuer: Option<String>,
+    data_dir: Option<PathBuf>,
+    database_url: Option<String>,
+    rate_limit: Option<u32>,
+}
+
+#[derive(Clone)]
+pub struct Config {
+    pub bind: SocketAddr,
+    pub issuer: String,
+    pub data_dir: PathBuf,
+    pub database_url: Option<SecretString>,
+    pub rate_limit_per_10s: u32,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("bind", &self.bind)
+            .field("issuer", &self.issuer)
+            .field("data_dir", &self.data_dir)
+            .field(
+                "database_url",
+                &self.database_url.as_ref().map(|_| "[redacted]"),
+            )
+            .field("rate_limit_per_10s", &self.rate_limit_per_10s)
+            .finish()
+    }
+}
+
+impl Config {
+    pub fn load(common: &ConfigArgs, serve: &ServeArgs) -> anyhow::Result<Config> {
+        let file = match &common.config {
+            Some(path) => read_file(path)?,
+            None => FileConfig::default(),
+        };
+        let bind = match serve.bind.or(file.bind) {
+            Some(b) => b,
+            None => DEFAULT_BIND.parse().context("default bind address")?,
+        };
+        let issuer = serve
+            .issuer
+            .clone()
+            .or(file.issuer)
+            .unwrap_or_else(|| DEFAULT_ISSUER.to_owned());
+        validate_issuer(&issuer)?;
+        let rate_limit_per_10s = serve
+            .rate_limit
+            .or(file.rate_limit)
+            .unwrap_or(DEFAULT_RATE_LIMIT);
+        if rate_limit_per_10s == 0 {
+            bail!("rate_limit must be at least 1 request per 10 seconds");
+        }
+        Ok(Config {
+            bind,
+            issuer,
+            data_dir: common
+                .data_dir
+                .clone()
+                .or(file.data_dir)
+                .unwrap_or_else(|| DEFAULT_DATA_DIR.into()),
+            database_url: common
+                .database_url
+                .clone()
+                .or(file.database_url)
+                .map(SecretString::from),
+            rate_limit_per_10s,
+        })
+    }
+
+    /// Port 0, the given data dir, an issuer to be fixed up once the port is known.
+    pub fn for_tests(data_dir: &Path) -> Config {
+        Config {
+            bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+            issuer: DEFAULT_ISSUER.to_owned(),
+            data_dir: data_dir.to_owned(),
+            database_url: None,
+            rate_limit_per_10s: DEFAULT_RATE_LIMIT,
+        }
+    }
+}
+
+fn read_file(path: &Path) -> anyhow::Result<FileConfig> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read config file {}", path.display()))?;
+    toml::from_str(&text).with_context(|| format!("invalid config file {}", path.display()))
+}
+
+fn validate_issuer(issuer: &str) -> anyhow::Result<()> {
+    let ok = (issuer.starts_with("http://") || issuer.starts_with("https://"))
+        && !issuer.contains('?')
+        && !issuer.contains('#');
+    if !ok {
+        bail!("issuer must be an http(s) URL without query or fragment, got {issuer:?}");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_beat_file_and_file_beats_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.toml");
+        std::fs::write(
+            &path,
+            "bind = \"127.0.0.1:9000\"\nissuer = \"https://file.example\"\nrate_limit = 7\n",
+        )
+        .unwrap();
+        let common = ConfigArgs {
+            config: Some(path),
+            ..Default::default()
+        };
+        let serve = ServeArgs {
+            issuer: Some("https://flag.example".into()),
+            ..Default::default()
+        };
+        let c = Config::load(&common, &serve).unwrap();
+        assert_eq!(c.issuer, "https://flag.example");
+        assert_eq!(c.bind.port(), 9000);
+        assert_eq!(c.rate_limit_per_10s, 7);
+        assert_eq!(c.data_dir, PathBuf::from(DEFAULT_DATA_DIR));
+    }
+
+    #[test]
+    fn unknown_file_keys_and_bad_issuers_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.toml");
+        std::fs::write(&path, "bnd = \"x\"\n").unwrap();
+        let common = ConfigArgs {
+            config: Some(path),
+            ..Default::default()
+        };
+        let err = Config::load(&common, &ServeArgs::default()).unwrap_err();
+        assert!(format!("{err:#}").contains("bnd"), "{err:#}");
+        let serve = ServeArgs {
+            issuer: Some("ftp://x".into()),
+            ..Default::default()
+        };
+        assert!(Config::load(&ConfigArgs::default(), &serve).is_err());
+    }
+}
