@@ -1,1 +1,11 @@
+//! The one end-to-end test binary: every test starts the real server on a
+//! random port and talks HTTP to it, as a client would.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod helpers;
+
+mod admin_api;
+mod cli;
+mod console;
+mod private_apps;
+mod tokens;
