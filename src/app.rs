@@ -2,7 +2,7 @@
 //! bind, serve until told to stop. The only place that names a concrete store.
 
 use crate::config::Config;
-use anyhow::{bail, Context};
+use anyhow::Context;
 use secrecy::ExposeSecret;
 use std::future::Future;
 use std::net::SocketAddr;
@@ -11,7 +11,7 @@ use switchboard_core::clock::{Clock, SystemClock};
 use switchboard_core::store::Store;
 use switchboard_core::Services;
 use switchboard_http::{AppState, HttpConfig};
-use switchboard_store_sqlite::SqliteStore;
+use switchboard_store_sql::SqlStore;
 use tokio::net::TcpListener;
 
 /// Open the configured database and bring its schema up to date.
@@ -21,12 +21,8 @@ pub async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
         .as_ref()
         .map(|u| u.expose_secret().to_owned());
     let store = match url.as_deref() {
-        None => SqliteStore::open_in_dir(&config.data_dir).await?,
-        Some(u) if u.starts_with("sqlite:") => SqliteStore::open_url(u).await?,
-        Some(u) if u.starts_with("postgres://") || u.starts_with("postgresql://") => {
-            bail!("PostgreSQL is not supported by this build yet; use the embedded SQLite database (no --database-url)")
-        }
-        Some(_) => bail!("database URL must start with sqlite: or postgres://"),
+        None => SqlStore::open_sqlite_in_dir(&config.data_dir).await?,
+        Some(u) => SqlStore::open(u, &config.pool).await?,
     };
     store
         .migrate()

@@ -7,6 +7,7 @@ use secrecy::SecretString;
 use serde::Deserialize;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use switchboard_store_sql::PoolSettings;
 
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
 pub const DEFAULT_ISSUER: &str = "http://127.0.0.1:8080";
@@ -30,6 +31,12 @@ pub struct ConfigArgs {
         hide_env_values = true
     )]
     pub database_url: Option<String>,
+    /// PostgreSQL connections per node. Default 10. Env: SWITCHBOARD_DB_MAX_CONNECTIONS.
+    #[arg(long, env = "SWITCHBOARD_DB_MAX_CONNECTIONS", global = true)]
+    pub db_max_connections: Option<u32>,
+    /// PostgreSQL statement timeout in seconds. Default 10. Env: SWITCHBOARD_DB_STATEMENT_TIMEOUT.
+    #[arg(long, env = "SWITCHBOARD_DB_STATEMENT_TIMEOUT", global = true)]
+    pub db_statement_timeout: Option<u64>,
 }
 
 /// Options of `switchboard serve`.
@@ -55,6 +62,8 @@ struct FileConfig {
     issuer: Option<String>,
     data_dir: Option<PathBuf>,
     database_url: Option<String>,
+    db_max_connections: Option<u32>,
+    db_statement_timeout: Option<u64>,
     rate_limit: Option<u32>,
 }
 
@@ -64,6 +73,7 @@ pub struct Config {
     pub issuer: String,
     pub data_dir: PathBuf,
     pub database_url: Option<SecretString>,
+    pub pool: PoolSettings,
     pub rate_limit_per_10s: u32,
 }
 
@@ -77,6 +87,7 @@ impl std::fmt::Debug for Config {
                 "database_url",
                 &self.database_url.as_ref().map(|_| "[redacted]"),
             )
+            .field("pool", &self.pool)
             .field("rate_limit_per_10s", &self.rate_limit_per_10s)
             .finish()
     }
@@ -105,8 +116,19 @@ impl Config {
         if rate_limit_per_10s == 0 {
             bail!("rate_limit must be at least 1 request per 10 seconds");
         }
+        let mut pool = PoolSettings::default();
+        if let Some(n) = common.db_max_connections.or(file.db_max_connections) {
+            if n == 0 {
+                bail!("db_max_connections must be at least 1");
+            }
+            pool.max_connections = n;
+        }
+        if let Some(secs) = common.db_statement_timeout.or(file.db_statement_timeout) {
+            pool.statement_timeout = std::time::Duration::from_secs(secs.max(1));
+        }
         Ok(Config {
             bind,
+            pool,
             issuer,
             data_dir: common
                 .data_dir
@@ -129,6 +151,7 @@ impl Config {
             issuer: DEFAULT_ISSUER.to_owned(),
             data_dir: data_dir.to_owned(),
             database_url: None,
+            pool: PoolSettings::default(),
             rate_limit_per_10s: DEFAULT_RATE_LIMIT,
         }
     }

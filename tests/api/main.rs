@@ -2,10 +2,13 @@
 //! random port and talks HTTP to it, as a client would.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+#[macro_use]
+mod backends;
 mod helpers;
 
 mod admin_api;
 mod cli;
 mod console;
+mod multi_node;
 mod private_apps;
 mod tokens;

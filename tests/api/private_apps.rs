@@ -1,15 +1,25 @@
 //! Private Apps through the admin API: create (token once), list, get, patch
 //! (immediate), rotate with grace, delete, tenant isolation, validation.
 
+use crate::helpers::Backend;
 use crate::helpers::{json_of, TestApp};
 use chrono::Duration;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
-#[tokio::test]
-async fn create_list_get_patch_delete() {
-    let app = TestApp::spawn().await;
-    let (console, admin_token) = app.account_with_token("Crud", &["admin.read", "admin.write"]).await;
+on_both_backends!(
+    create_list_get_patch_delete,
+    rotate_without_grace_kills_the_old_token_at_once,
+    rotate_with_grace_keeps_the_old_token_until_the_grace_ends,
+    another_accounts_apps_are_404_everywhere,
+    bad_input_gets_clear_400s_and_writes_nothing,
+);
+
+async fn create_list_get_patch_delete(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (console, admin_token) = app
+        .account_with_token("Crud", &["admin.read", "admin.write"])
+        .await;
     let api = app.api();
     let base = app.url("/services/admin/v1/private-apps");
 
@@ -25,8 +35,21 @@ async fn create_list_get_patch_delete() {
     assert_eq!(status, StatusCode::CREATED);
     assert_eq!(headers["cache-control"], "no-store");
     let id = created["id"].as_str().unwrap().to_owned();
-    assert_eq!(headers["location"], format!("/services/admin/v1/private-apps/{id}"));
-    for key in ["id", "name", "description", "scopes", "logoUrl", "createdAt", "lastUsedAt", "expiresAt", "token"] {
+    assert_eq!(
+        headers["location"],
+        format!("/services/admin/v1/private-apps/{id}")
+    );
+    for key in [
+        "id",
+        "name",
+        "description",
+        "scopes",
+        "logoUrl",
+        "createdAt",
+        "lastUsedAt",
+        "expiresAt",
+        "token",
+    ] {
         assert!(created.get(key).is_some(), "missing {key}: {created}");
     }
     let token = created["token"].as_str().unwrap().to_owned();
@@ -34,17 +57,38 @@ async fn create_list_get_patch_delete() {
     assert!(created["createdAt"].as_str().unwrap().ends_with('Z'));
 
     // List and get never show the token.
-    let (_, _, list) = json_of(api.get(&base).bearer_auth(&admin_token).send().await.unwrap()).await;
+    let (_, _, list) = json_of(
+        api.get(&base)
+            .bearer_auth(&admin_token)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(list.as_array().unwrap().len(), 2);
-    assert!(list.as_array().unwrap().iter().all(|a| a.get("token").is_none()));
+    assert!(list
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|a| a.get("token").is_none()));
     assert_eq!(list[0]["id"], id.as_str(), "newest first");
-    let (status, _, one) = json_of(api.get(format!("{base}/{id}")).bearer_auth(&admin_token).send().await.unwrap()).await;
+    let (status, _, one) = json_of(
+        api.get(format!("{base}/{id}"))
+            .bearer_auth(&admin_token)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(one["name"], "Zapier");
     assert!(one.get("token").is_none());
 
     // Patch takes effect on the existing token at once.
-    assert_eq!(json_of(app.me(&token).await).await.2["scopes"], json!(["contacts.read", "contacts.write"]));
+    assert_eq!(
+        json_of(app.me(&token).await).await.2["scopes"],
+        json!(["contacts.read", "contacts.write"])
+    );
     let res = api
         .patch(format!("{base}/{id}"))
         .bearer_auth(&admin_token)
@@ -61,23 +105,36 @@ async fn create_list_get_patch_delete() {
     assert_eq!(me["app"]["name"], "Zapier 2");
 
     // Delete: 204, the token is dead, the app is gone.
-    let res = console.admin(Method::DELETE, &format!("/private-apps/{id}"), None).await;
+    let res = console
+        .admin(Method::DELETE, &format!("/private-apps/{id}"), None)
+        .await;
     assert_eq!(res.status(), StatusCode::NO_CONTENT);
     assert_eq!(app.me(&token).await.status(), StatusCode::UNAUTHORIZED);
-    let res = api.get(format!("{base}/{id}")).bearer_auth(&admin_token).send().await.unwrap();
+    let res = api
+        .get(format!("{base}/{id}"))
+        .bearer_auth(&admin_token)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
-    let res = console.admin(Method::DELETE, &format!("/private-apps/{id}"), None).await;
+    let res = console
+        .admin(Method::DELETE, &format!("/private-apps/{id}"), None)
+        .await;
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
 }
 
-#[tokio::test]
-async fn rotate_without_grace_kills_the_old_token_at_once() {
-    let app = TestApp::spawn().await;
+async fn rotate_without_grace_kills_the_old_token_at_once(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
     let (console, _) = app.account_with_token("Rotate0", &["admin.read"]).await;
     let created = console.create_private_app("r", &["contacts.read"]).await;
-    let (id, old) = (created["id"].as_str().unwrap(), created["token"].as_str().unwrap());
+    let (id, old) = (
+        created["id"].as_str().unwrap(),
+        created["token"].as_str().unwrap(),
+    );
 
-    let res = console.admin(Method::POST, &format!("/private-apps/{id}/rotate"), None).await;
+    let res = console
+        .admin(Method::POST, &format!("/private-apps/{id}/rotate"), None)
+        .await;
     let (status, headers, rotated) = json_of(res).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(headers["cache-control"], "no-store");
@@ -87,20 +144,32 @@ async fn rotate_without_grace_kills_the_old_token_at_once() {
     assert_eq!(app.me(new).await.status(), StatusCode::OK);
 }
 
-#[tokio::test]
-async fn rotate_with_grace_keeps_the_old_token_until_the_grace_ends() {
-    let app = TestApp::spawn().await;
+async fn rotate_with_grace_keeps_the_old_token_until_the_grace_ends(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
     let (console, _) = app.account_with_token("Rotate", &["admin.read"]).await;
     let created = console.create_private_app("r", &["contacts.read"]).await;
-    let (id, old) = (created["id"].as_str().unwrap(), created["token"].as_str().unwrap());
+    let (id, old) = (
+        created["id"].as_str().unwrap(),
+        created["token"].as_str().unwrap(),
+    );
 
-    let res = console.admin(Method::POST, &format!("/private-apps/{id}/rotate"), Some(json!({"graceSeconds": 3600}))).await;
+    let res = console
+        .admin(
+            Method::POST,
+            &format!("/private-apps/{id}/rotate"),
+            Some(json!({"graceSeconds": 3600})),
+        )
+        .await;
     let (status, _, rotated) = json_of(res).await;
     assert_eq!(status, StatusCode::OK);
     let new = rotated["token"].as_str().unwrap();
 
     app.clock.advance(Duration::minutes(59));
-    assert_eq!(app.me(old).await.status(), StatusCode::OK, "inside the grace period");
+    assert_eq!(
+        app.me(old).await.status(),
+        StatusCode::OK,
+        "inside the grace period"
+    );
     assert_eq!(app.me(new).await.status(), StatusCode::OK);
     app.clock.advance(Duration::minutes(2));
     let (status, _, body) = json_of(app.me(old).await).await;
@@ -109,21 +178,34 @@ async fn rotate_with_grace_keeps_the_old_token_until_the_grace_ends() {
     assert_eq!(app.me(new).await.status(), StatusCode::OK);
 
     // Grace is bounded: 0..=7 days.
-    let res = console.admin(Method::POST, &format!("/private-apps/{id}/rotate"), Some(json!({"graceSeconds": 604801}))).await;
+    let res = console
+        .admin(
+            Method::POST,
+            &format!("/private-apps/{id}/rotate"),
+            Some(json!({"graceSeconds": 604801})),
+        )
+        .await;
     let (status, _, body) = json_of(res).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(body["field"], "graceSeconds");
-    assert_eq!(app.me(new).await.status(), StatusCode::OK, "a refused rotation changes nothing");
+    assert_eq!(
+        app.me(new).await.status(),
+        StatusCode::OK,
+        "a refused rotation changes nothing"
+    );
 }
 
-#[tokio::test]
-async fn another_accounts_apps_are_404_everywhere() {
-    let app = TestApp::spawn().await;
+async fn another_accounts_apps_are_404_everywhere(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
     let (console_a, _) = app.account_with_token("Tenant A", &["admin.read"]).await;
-    let victim = console_a.create_private_app("a-app", &["contacts.read"]).await;
+    let victim = console_a
+        .create_private_app("a-app", &["contacts.read"])
+        .await;
     let victim_id = victim["id"].as_str().unwrap();
     let victim_token = victim["token"].as_str().unwrap();
-    let (_, token_b) = app.account_with_token("Tenant B", &["admin.read", "admin.write"]).await;
+    let (_, token_b) = app
+        .account_with_token("Tenant B", &["admin.read", "admin.write"])
+        .await;
 
     let path = format!("/services/admin/v1/private-apps/{victim_id}");
     let api = app.api();
@@ -139,32 +221,69 @@ async fn another_accounts_apps_are_404_everywhere() {
         assert_eq!(body["error"], "not_found");
     }
     // B's list does not show A's app, and A's token still works untouched.
-    let (_, _, list_b) = json_of(api.get(app.url("/services/admin/v1/private-apps")).bearer_auth(&token_b).send().await.unwrap()).await;
-    assert!(list_b.as_array().unwrap().iter().all(|a| a["id"] != victim_id));
+    let (_, _, list_b) = json_of(
+        api.get(app.url("/services/admin/v1/private-apps"))
+            .bearer_auth(&token_b)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(list_b
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|a| a["id"] != victim_id));
     let me = json_of(app.me(victim_token).await).await.2;
     assert_eq!(me["account"]["name"], "Tenant A");
     assert_eq!(me["app"]["name"], "a-app");
 }
 
-#[tokio::test]
-async fn bad_input_gets_clear_400s_and_writes_nothing() {
-    let app = TestApp::spawn().await;
-    let (console, token) = app.account_with_token("Validation", &["admin.read", "admin.write"]).await;
+async fn bad_input_gets_clear_400s_and_writes_nothing(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (console, token) = app
+        .account_with_token("Validation", &["admin.read", "admin.write"])
+        .await;
     let url = app.url("/services/admin/v1/private-apps");
     let cases = [
         (json!({"name": "", "scopes": ["contacts.read"]}), "name"),
-        (json!({"name": "x".repeat(81), "scopes": ["contacts.read"]}), "name"),
-        (json!({"name": "ok", "description": "d".repeat(501), "scopes": ["contacts.read"]}), "description"),
-        (json!({"name": "ok", "scopes": ["contacts.delete"]}), "scopes"),
+        (
+            json!({"name": "x".repeat(81), "scopes": ["contacts.read"]}),
+            "name",
+        ),
+        (
+            json!({"name": "ok", "description": "d".repeat(501), "scopes": ["contacts.read"]}),
+            "description",
+        ),
+        (
+            json!({"name": "ok", "scopes": ["contacts.delete"]}),
+            "scopes",
+        ),
         (json!({"name": "ok", "scopes": []}), "scopes"),
-        (json!({"name": "ok", "scopes": ["offline_access"]}), "scopes"),
-        (json!({"name": "ok", "scopes": ["contacts.read"], "expiresInDays": 7}), "expiresInDays"),
-        (json!({"name": "ok", "scopes": ["contacts.read"], "colour": "red"}), ""),
+        (
+            json!({"name": "ok", "scopes": ["offline_access"]}),
+            "scopes",
+        ),
+        (
+            json!({"name": "ok", "scopes": ["contacts.read"], "expiresInDays": 7}),
+            "expiresInDays",
+        ),
+        (
+            json!({"name": "ok", "scopes": ["contacts.read"], "colour": "red"}),
+            "",
+        ),
         (json!({"name": 5, "scopes": ["contacts.read"]}), "name"),
         (json!({"scopes": ["contacts.read"]}), ""),
     ];
     for (body, field) in cases {
-        let res = app.api().post(&url).bearer_auth(&token).json(&body).send().await.unwrap();
+        let res = app
+            .api()
+            .post(&url)
+            .bearer_auth(&token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
         let (status, _, err) = json_of(res).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
         assert_eq!(err["error"], "invalid_request", "{body}");
@@ -174,20 +293,59 @@ async fn bad_input_gets_clear_400s_and_writes_nothing() {
         assert!(!err["message"].as_str().unwrap().is_empty());
     }
     let unknown = json_of(
-        app.api().post(&url).bearer_auth(&token).json(&json!({"name": "ok", "scopes": ["contacts.read"], "colour": 1})).send().await.unwrap(),
+        app.api()
+            .post(&url)
+            .bearer_auth(&token)
+            .json(&json!({"name": "ok", "scopes": ["contacts.read"], "colour": 1}))
+            .send()
+            .await
+            .unwrap(),
     )
     .await
     .2;
-    assert!(unknown["message"].as_str().unwrap().contains("colour"), "{unknown}");
+    assert!(
+        unknown["message"].as_str().unwrap().contains("colour"),
+        "{unknown}"
+    );
 
     // Malformed JSON, wrong content type, oversize body.
-    let res = app.api().post(&url).bearer_auth(&token).header("content-type", "application/json").body("{\"name\":").send().await.unwrap();
+    let res = app
+        .api()
+        .post(&url)
+        .bearer_auth(&token)
+        .header("content-type", "application/json")
+        .body("{\"name\":")
+        .send()
+        .await
+        .unwrap();
     let (status, _, err) = json_of(res).await;
-    assert_eq!((status, err["error"].as_str().unwrap()), (StatusCode::BAD_REQUEST, "invalid_json"));
-    let res = app.api().post(&url).bearer_auth(&token).header("content-type", "text/plain").body("{}").send().await.unwrap();
+    assert_eq!(
+        (status, err["error"].as_str().unwrap()),
+        (StatusCode::BAD_REQUEST, "invalid_json")
+    );
+    let res = app
+        .api()
+        .post(&url)
+        .bearer_auth(&token)
+        .header("content-type", "text/plain")
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
-    let huge = format!("{{\"name\":\"{}\",\"scopes\":[\"contacts.read\"]}}", "x".repeat(1024 * 1024 + 10));
-    let res = app.api().post(&url).bearer_auth(&token).header("content-type", "application/json").body(huge).send().await.unwrap();
+    let huge = format!(
+        "{{\"name\":\"{}\",\"scopes\":[\"contacts.read\"]}}",
+        "x".repeat(1024 * 1024 + 10)
+    );
+    let res = app
+        .api()
+        .post(&url)
+        .bearer_auth(&token)
+        .header("content-type", "application/json")
+        .body(huge)
+        .send()
+        .await
+        .unwrap();
     let (status, _, err) = json_of(res).await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(err["error"], "payload_too_large");

@@ -1,16 +1,33 @@
 //! Bearer authentication on `/services/...`: both header forms, RFC 6750
 //! errors, /me, expiry, revocation, checksum, rate limit, last use.
 
+use crate::helpers::Backend;
 use crate::helpers::{json_of, TestApp};
 use chrono::Duration;
 use reqwest::header::WWW_AUTHENTICATE;
 use reqwest::StatusCode;
 
-#[tokio::test]
-async fn sign_up_admin_api_token_me() {
-    let app = TestApp::spawn().await;
-    let (_, token) = app.account_with_token("Acme Calls", &["contacts.read", "tickets.write"]).await;
-    assert!(token.starts_with("swb_pat_") && token.len() == 8 + 49, "{token}");
+on_both_backends!(
+    sign_up_admin_api_token_me,
+    both_authorization_header_forms_work,
+    missing_and_bad_tokens_get_rfc6750_errors,
+    a_token_without_the_scope_gets_403_with_the_needed_scope,
+    expired_tokens_are_refused,
+    rate_limit_per_token_answers_429_with_headers,
+    last_used_at_is_recorded,
+    leaked_token_report_revokes_and_audits_without_telling,
+    leaked_token_endpoint_is_rate_limited_per_address,
+);
+
+async fn sign_up_admin_api_token_me(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (_, token) = app
+        .account_with_token("Acme Calls", &["contacts.read", "tickets.write"])
+        .await;
+    assert!(
+        token.starts_with("swb_pat_") && token.len() == 8 + 49,
+        "{token}"
+    );
 
     let (status, headers, me) = json_of(app.me(&token).await).await;
     assert_eq!(status, StatusCode::OK);
@@ -20,24 +37,35 @@ async fn sign_up_admin_api_token_me() {
     assert_eq!(me["user"], serde_json::Value::Null);
     assert_eq!(me["app"]["name"], "integration");
     assert!(me["app"]["id"].is_string());
-    assert_eq!(me["scopes"], serde_json::json!(["contacts.read", "tickets.write"]));
+    assert_eq!(
+        me["scopes"],
+        serde_json::json!(["contacts.read", "tickets.write"])
+    );
     assert_eq!(me["expiresAt"], serde_json::Value::Null);
 }
 
-#[tokio::test]
-async fn both_authorization_header_forms_work() {
-    let app = TestApp::spawn().await;
+async fn both_authorization_header_forms_work(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
     let (_, token) = app.account_with_token("Forms", &["contacts.read"]).await;
     let url = app.url("/services/oauth2/v1/me");
-    for value in [format!("Bearer {token}"), format!("bearer {token}"), token.clone()] {
-        let res = app.api().get(&url).header("authorization", value).send().await.unwrap();
+    for value in [
+        format!("Bearer {token}"),
+        format!("bearer {token}"),
+        token.clone(),
+    ] {
+        let res = app
+            .api()
+            .get(&url)
+            .header("authorization", value)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(res.status(), StatusCode::OK);
     }
 }
 
-#[tokio::test]
-async fn missing_and_bad_tokens_get_rfc6750_errors() {
-    let app = TestApp::spawn().await;
+async fn missing_and_bad_tokens_get_rfc6750_errors(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
     let (_, token) = app.account_with_token("Errors", &["contacts.read"]).await;
     let url = app.url("/services/oauth2/v1/me");
 
@@ -54,7 +82,11 @@ async fn missing_and_bad_tokens_get_rfc6750_errors() {
     mistyped.push(if last == 'a' { 'b' } else { 'a' });
     let bad = [
         ("mistyped", mistyped.as_str(), "checksum"),
-        ("unknown prefix", "ghp_0123456789", "not a valid access token"),
+        (
+            "unknown prefix",
+            "ghp_0123456789",
+            "not a valid access token",
+        ),
         ("wrong scheme", "", "scheme"),
     ];
     for (what, value, needle) in bad {
@@ -66,29 +98,48 @@ async fn missing_and_bad_tokens_get_rfc6750_errors() {
         };
         let (status, headers, body) = json_of(req.send().await.unwrap()).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED, "{what}");
-        assert_eq!(headers[WWW_AUTHENTICATE], r#"Bearer realm="switchboard", error="invalid_token""#, "{what}");
+        assert_eq!(
+            headers[WWW_AUTHENTICATE], r#"Bearer realm="switchboard", error="invalid_token""#,
+            "{what}"
+        );
         assert_eq!(body["error"], "invalid_token");
-        assert!(body["message"].as_str().unwrap().contains(needle), "{what}: {body}");
+        assert!(
+            body["message"].as_str().unwrap().contains(needle),
+            "{what}: {body}"
+        );
     }
 
     // Well-formed (valid checksum) but never issued.
-    let forged = switchboard_core::token::PlainToken::generate(switchboard_core::token::TokenKind::PrivateApp);
+    let forged = switchboard_core::token::PlainToken::generate(
+        switchboard_core::token::TokenKind::PrivateApp,
+    );
     let (status, _, body) = json_of(app.me(forged.expose()).await).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
-    assert!(body["message"].as_str().unwrap().contains("unknown"), "{body}");
+    assert!(
+        body["message"].as_str().unwrap().contains("unknown"),
+        "{body}"
+    );
 
     // A refresh token or client secret is not an access token.
-    let rt = switchboard_core::token::PlainToken::generate(switchboard_core::token::TokenKind::OAuthRefresh);
+    let rt = switchboard_core::token::PlainToken::generate(
+        switchboard_core::token::TokenKind::OAuthRefresh,
+    );
     assert_eq!(app.me(rt.expose()).await.status(), StatusCode::UNAUTHORIZED);
 }
 
-#[tokio::test]
-async fn a_token_without_the_scope_gets_403_with_the_needed_scope() {
-    let app = TestApp::spawn().await;
+async fn a_token_without_the_scope_gets_403_with_the_needed_scope(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
     let (_, token) = app.account_with_token("Scopes", &["contacts.read"]).await;
-    let (status, headers, body) = json_of(app.get_with_token("/services/admin/v1/private-apps", &token).await).await;
+    let (status, headers, body) = json_of(
+        app.get_with_token("/services/admin/v1/private-apps", &token)
+            .await,
+    )
+    .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    assert_eq!(headers[WWW_AUTHENTICATE], r#"Bearer error="insufficient_scope", scope="admin.read""#);
+    assert_eq!(
+        headers[WWW_AUTHENTICATE],
+        r#"Bearer error="insufficient_scope", scope="admin.read""#
+    );
     assert_eq!(body["error"], "insufficient_scope");
 
     // Write does not imply read, and read does not allow writes.
@@ -102,12 +153,14 @@ async fn a_token_without_the_scope_gets_403_with_the_needed_scope() {
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
-    assert_eq!(res.headers()[WWW_AUTHENTICATE], r#"Bearer error="insufficient_scope", scope="admin.write""#);
+    assert_eq!(
+        res.headers()[WWW_AUTHENTICATE],
+        r#"Bearer error="insufficient_scope", scope="admin.write""#
+    );
 }
 
-#[tokio::test]
-async fn expired_tokens_are_refused() {
-    let app = TestApp::spawn().await;
+async fn expired_tokens_are_refused(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
     let (console, _) = app.account_with_token("Expiry", &["admin.read"]).await;
     let res = console
         .admin(
@@ -126,13 +179,15 @@ async fn expired_tokens_are_refused() {
     app.clock.advance(Duration::days(1) + Duration::seconds(1));
     let (status, headers, body) = json_of(app.me(token).await).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
-    assert_eq!(headers[WWW_AUTHENTICATE], r#"Bearer realm="switchboard", error="invalid_token""#);
+    assert_eq!(
+        headers[WWW_AUTHENTICATE],
+        r#"Bearer realm="switchboard", error="invalid_token""#
+    );
     assert!(body["message"].as_str().unwrap().contains("expired"));
 }
 
-#[tokio::test]
-async fn rate_limit_per_token_answers_429_with_headers() {
-    let app = TestApp::spawn_with(|c| c.rate_limit_per_10s = 3).await;
+async fn rate_limit_per_token_answers_429_with_headers(backend: Backend) {
+    let app = TestApp::spawn_with(backend, |c| c.rate_limit_per_10s = 3).await;
     let (_, token) = app.account_with_token("Limits", &["contacts.read"]).await;
     let (_, other) = app.account_with_token("Limits2", &["contacts.read"]).await;
     for _ in 0..3 {
@@ -141,7 +196,14 @@ async fn rate_limit_per_token_answers_429_with_headers() {
     let (status, headers, body) = json_of(app.me(&token).await).await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(body["error"], "rate_limited");
-    assert!(headers["retry-after"].to_str().unwrap().parse::<u64>().unwrap() >= 1);
+    assert!(
+        headers["retry-after"]
+            .to_str()
+            .unwrap()
+            .parse::<u64>()
+            .unwrap()
+            >= 1
+    );
     assert_eq!(headers["ratelimit-limit"], "3");
     assert_eq!(headers["ratelimit-remaining"], "0");
     assert!(headers.contains_key("ratelimit-reset"));
@@ -149,12 +211,13 @@ async fn rate_limit_per_token_answers_429_with_headers() {
     assert_eq!(app.me(&other).await.status(), StatusCode::OK);
 }
 
-#[tokio::test]
-async fn last_used_at_is_recorded() {
-    let app = TestApp::spawn().await;
+async fn last_used_at_is_recorded(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
     let (console, token) = app.account_with_token("Usage", &["contacts.read"]).await;
     let list = || async {
-        let res = console.admin(reqwest::Method::GET, "/private-apps", None).await;
+        let res = console
+            .admin(reqwest::Method::GET, "/private-apps", None)
+            .await;
         json_of(res).await.2
     };
     assert_eq!(list().await[0]["lastUsedAt"], serde_json::Value::Null);
@@ -171,16 +234,26 @@ async fn last_used_at_is_recorded() {
     assert!(seen.is_string(), "lastUsedAt never set");
 }
 
-#[tokio::test]
-async fn leaked_token_report_revokes_and_audits_without_telling() {
-    let app = TestApp::spawn().await;
+async fn leaked_token_report_revokes_and_audits_without_telling(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
     let (console, token) = app.account_with_token("Leaky", &["contacts.read"]).await;
-    let forged = switchboard_core::token::PlainToken::generate(switchboard_core::token::TokenKind::PrivateApp);
+    let forged = switchboard_core::token::PlainToken::generate(
+        switchboard_core::token::TokenKind::PrivateApp,
+    );
     let url = app.url("/services/oauth2/v1/leaked-tokens");
 
     // Valid, forged and junk entries get the same answer.
-    for tokens in [vec![forged.expose().to_owned(), "junk".to_owned()], vec![token.clone()]] {
-        let res = app.api().post(&url).json(&serde_json::json!({"tokens": tokens})).send().await.unwrap();
+    for tokens in [
+        vec![forged.expose().to_owned(), "junk".to_owned()],
+        vec![token.clone()],
+    ] {
+        let res = app
+            .api()
+            .post(&url)
+            .json(&serde_json::json!({"tokens": tokens}))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(res.status(), StatusCode::ACCEPTED);
         assert_eq!(res.text().await.unwrap(), r#"{"status":"accepted"}"#);
     }
@@ -188,27 +261,56 @@ async fn leaked_token_report_revokes_and_audits_without_telling() {
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert!(body["message"].as_str().unwrap().contains("revoked"));
 
-    let (_, _, log) = json_of(console.admin(reqwest::Method::GET, "/audit-log?action=token.leak_reported_revoked", None).await).await;
+    let (_, _, log) = json_of(
+        console
+            .admin(
+                reqwest::Method::GET,
+                "/audit-log?action=token.leak_reported_revoked",
+                None,
+            )
+            .await,
+    )
+    .await;
     assert_eq!(log.as_array().unwrap().len(), 1, "{log}");
     assert_eq!(log[0]["actor"], "anonymous");
 
     // More than 100 tokens is a bad request; so is a body that is not the documented shape.
     let many: Vec<String> = (0..101).map(|i| format!("t{i}")).collect();
-    let res = app.api().post(&url).json(&serde_json::json!({"tokens": many})).send().await.unwrap();
+    let res = app
+        .api()
+        .post(&url)
+        .json(&serde_json::json!({"tokens": many}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
-    let res = app.api().post(&url).json(&serde_json::json!({"token": "x"})).send().await.unwrap();
+    let res = app
+        .api()
+        .post(&url)
+        .json(&serde_json::json!({"token": "x"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
 }
 
-#[tokio::test]
-async fn leaked_token_endpoint_is_rate_limited_per_address() {
-    let app = TestApp::spawn().await;
+async fn leaked_token_endpoint_is_rate_limited_per_address(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
     let url = app.url("/services/oauth2/v1/leaked-tokens");
     let mut statuses = Vec::new();
     for _ in 0..12 {
-        let res = app.api().post(&url).json(&serde_json::json!({"tokens": []})).send().await.unwrap();
+        let res = app
+            .api()
+            .post(&url)
+            .json(&serde_json::json!({"tokens": []}))
+            .send()
+            .await
+            .unwrap();
         statuses.push(res.status());
     }
-    assert!(statuses[..10].iter().all(|s| *s == StatusCode::ACCEPTED), "{statuses:?}");
+    assert!(
+        statuses[..10].iter().all(|s| *s == StatusCode::ACCEPTED),
+        "{statuses:?}"
+    );
     assert_eq!(statuses[11], StatusCode::TOO_MANY_REQUESTS);
 }

@@ -27,6 +27,9 @@ pub enum Error {
     /// Too many attempts; try again after this many seconds.
     #[error("too many requests, retry in {retry_after_secs} s")]
     RateLimited { retry_after_secs: u64 },
+    /// The database is unreachable or overloaded right now; worth retrying.
+    #[error("storage temporarily unavailable: {0}")]
+    Unavailable(String),
     /// Anything else: logged server-side, shown as an opaque 500.
     #[error(transparent)]
     Internal(#[from] Box<dyn std::error::Error + Send + Sync>),
@@ -50,6 +53,7 @@ impl From<crate::store::StoreError> for Error {
     fn from(e: crate::store::StoreError) -> Self {
         match e {
             crate::store::StoreError::NotFound => Error::NotFound("record"),
+            crate::store::StoreError::Unavailable(why) => Error::Unavailable(why),
             other => Error::Internal(Box::new(other)),
         }
     }

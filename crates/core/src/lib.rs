@@ -15,6 +15,8 @@ pub mod scope;
 pub mod services;
 pub mod session;
 pub mod store;
+#[cfg(feature = "test-support")]
+pub mod store_contract;
 pub mod throttle;
 pub mod token;
 

@@ -111,6 +111,17 @@ impl From<Error> for ApiError {
                     format!("too many requests; retry in {retry_after_secs} s"),
                 )
             },
+            Error::Unavailable(why) => {
+                tracing::error!(error = %why, "storage unavailable");
+                ApiError {
+                    retry_after: Some(1),
+                    ..ApiError::new(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        "temporarily_unavailable",
+                        "the database is unreachable right now; retry shortly",
+                    )
+                }
+            }
             Error::Internal(cause) => internal(&*cause),
         }
     }

@@ -1,5 +1,5 @@
 -- Accounts, users, sessions, Private Apps, tokens, audit log.
--- Times are integer milliseconds since the Unix epoch (UTC) on every backend.
+-- Times are integer (bigint) milliseconds since the Unix epoch (UTC) on every backend.
 
 create table accounts (
     id text primary key,
@@ -17,7 +17,7 @@ create table users (
     name text not null,
     password_hash text not null,
     role text not null check (role in ('admin', 'member')),
-    active integer not null,
+    active bigint not null,
     created_at bigint not null,
     updated_at bigint not null,
     constraint users_email_key unique (email_key)
@@ -43,7 +43,7 @@ create table private_apps (
     description text not null,
     scopes text not null,
     logo_id text,
-    expires_in_days integer,
+    expires_in_days bigint,
     current_token_id text not null,
     created_by text not null,
     created_at bigint not null,

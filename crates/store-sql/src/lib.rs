@@ -1,14 +1,20 @@
-//! SQLite implementation of the store port: one file under the data dir,
-//! WAL journal, embedded migrations. Every method that writes more than one
-//! row runs in one transaction.
+//! The store port over SQL, for both backends: the embedded SQLite file
+//! (default) and PostgreSQL (`postgres://…`, any number of nodes). One set of
+//! queries, written in the SQL both understand, runs through sqlx's `Any`
+//! driver; what differs per backend (migrations, connection setup) is chosen
+//! once, when the store is opened. Every method that writes more than one row
+//! runs in one transaction.
 
 mod rows;
+#[cfg(feature = "test-support")]
+pub mod testing;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use rows::{ms, AccountRow, AuditRow, PrivateAppViewRow, SessionUserRow, TokenLookupRow, UserRow};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::SqlitePool;
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::migrate::Migrator;
+use sqlx::{AnyConnection, AnyPool, Executor};
 use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
@@ -21,49 +27,117 @@ use switchboard_core::store::{
 };
 use switchboard_core::token::TokenHash;
 
-pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+/// Kept in step: the same versions in both folders (checked by a test).
+pub static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
+pub static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
 
-#[derive(Clone)]
-pub struct SqliteStore {
-    pool: SqlitePool,
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
 }
 
-impl SqliteStore {
+/// Pool and timeout settings (PostgreSQL; SQLite uses fixed values).
+#[derive(Debug, Clone)]
+pub struct PoolSettings {
+    pub max_connections: u32,
+    pub acquire_timeout: Duration,
+    pub statement_timeout: Duration,
+}
+
+impl Default for PoolSettings {
+    fn default() -> Self {
+        PoolSettings {
+            max_connections: 10,
+            acquire_timeout: Duration::from_secs(5),
+            statement_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct SqlStore {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+impl SqlStore {
     /// Open (creating if needed) the database file `<data_dir>/switchboard.db`.
-    pub async fn open_in_dir(data_dir: &Path) -> StoreResult<SqliteStore> {
+    pub async fn open_sqlite_in_dir(data_dir: &Path) -> StoreResult<SqlStore> {
         std::fs::create_dir_all(data_dir).map_err(|e| {
             StoreError::Other(format!(
                 "cannot create data dir {}: {e}",
                 data_dir.display()
             ))
         })?;
-        let options = SqliteConnectOptions::new().filename(data_dir.join("switchboard.db"));
-        Self::open(options).await
+        let path = data_dir.join("switchboard.db");
+        let path = path
+            .to_str()
+            .ok_or_else(|| StoreError::Other("the data dir path is not valid UTF-8".into()))?;
+        Self::open(
+            &format!("sqlite://{path}?mode=rwc"),
+            &PoolSettings::default(),
+        )
+        .await
     }
 
-    /// Open a `sqlite:` URL.
-    pub async fn open_url(url: &str) -> StoreResult<SqliteStore> {
-        let options = SqliteConnectOptions::from_str(url).map_err(other)?;
-        Self::open(options).await
+    /// Open a `sqlite:` or `postgres:` URL.
+    pub async fn open(url: &str, settings: &PoolSettings) -> StoreResult<SqlStore> {
+        sqlx::any::install_default_drivers();
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Backend::Postgres
+        } else {
+            return Err(StoreError::Other(
+                "database URL must start with sqlite: or postgres://".into(),
+            ));
+        };
+        let options = AnyConnectOptions::from_str(url).map_err(other)?;
+        let statement_timeout_ms = settings.statement_timeout.as_millis();
+        let pool_options = AnyPoolOptions::new()
+            .acquire_timeout(settings.acquire_timeout)
+            // A connection the database dropped is noticed here and replaced.
+            .test_before_acquire(true)
+            .after_connect(move |conn, _| {
+                Box::pin(async move {
+                    match backend {
+                        Backend::Sqlite => {
+                            conn.execute(
+                                "pragma journal_mode = wal; pragma synchronous = normal; \
+                                 pragma foreign_keys = on; pragma busy_timeout = 5000;",
+                            )
+                            .await?;
+                        }
+                        Backend::Postgres => {
+                            conn.execute(
+                                format!("set statement_timeout = {statement_timeout_ms}").as_str(),
+                            )
+                            .await?;
+                        }
+                    }
+                    Ok(())
+                })
+            });
+        let pool_options = match backend {
+            // SQLite serialises writers anyway; a few readers are plenty.
+            Backend::Sqlite => pool_options.max_connections(8),
+            Backend::Postgres => pool_options.max_connections(settings.max_connections),
+        };
+        let pool = pool_options.connect_with(options).await.map_err(err)?;
+        Ok(SqlStore { pool, backend })
     }
 
-    async fn open(options: SqliteConnectOptions) -> StoreResult<SqliteStore> {
-        let options = options
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
-            .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(5));
-        let pool = SqlitePoolOptions::new()
-            .max_connections(8)
-            .connect_with(options)
-            .await
-            .map_err(other)?;
-        Ok(SqliteStore { pool })
+    pub fn backend(&self) -> Backend {
+        self.backend
     }
 
     pub async fn migrate(&self) -> StoreResult<()> {
-        MIGRATOR
+        let migrator = match self.backend {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        };
+        migrator
             .run(&self.pool)
             .await
             .map_err(|e| StoreError::Other(format!("migration failed: {e}")))
@@ -84,11 +158,36 @@ fn other(e: impl std::fmt::Display) -> StoreError {
 fn db_err(unique: &'static str) -> impl Fn(sqlx::Error) -> StoreError {
     move |e| match &e {
         sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::Unique(unique),
+        // PostgreSQL rolled the transaction back: serialization failure, deadlock.
+        sqlx::Error::Database(d) if matches!(d.code().as_deref(), Some("40001" | "40P01")) => {
+            StoreError::Unavailable(e.to_string())
+        }
         sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed => {
             StoreError::Unavailable(e.to_string())
         }
         _ => StoreError::Other(e.to_string()),
     }
+}
+
+/// Run a transaction again when it failed transiently (serialization failure,
+/// deadlock, a connection dropped mid-transaction): the database rolled it
+/// back, so trying again cannot apply it twice. (A macro, not a function
+/// taking an async closure: the futures must stay `Send` for `async_trait`.)
+macro_rules! with_retry {
+    ($work:expr) => {{
+        const ATTEMPTS: u32 = 3;
+        let mut attempt = 1;
+        loop {
+            match $work.await {
+                Err(StoreError::Unavailable(why)) if attempt < ATTEMPTS => {
+                    tracing::warn!(attempt, error = %why, "transient database error; retrying the transaction");
+                    tokio::time::sleep(Duration::from_millis(20 * u64::from(attempt))).await;
+                    attempt += 1;
+                }
+                other => break other,
+            }
+        }
+    }};
 }
 
 fn err(e: sqlx::Error) -> StoreError {
@@ -105,7 +204,7 @@ const APP_VIEW_SELECT: &str =
      from private_apps p left join tokens t on t.id = p.current_token_id";
 
 #[async_trait]
-impl Store for SqliteStore {
+impl Store for SqlStore {
     async fn ping(&self) -> StoreResult<()> {
         sqlx::query("select 1")
             .execute(&self.pool)
@@ -115,18 +214,20 @@ impl Store for SqliteStore {
     }
 
     async fn create_account_with_admin(&self, account: &Account, admin: &User) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await.map_err(err)?;
-        sqlx::query(
-            "insert into accounts (id, name, created_at, updated_at) values ($1, $2, $3, $3)",
-        )
-        .bind(&account.id)
-        .bind(&account.name)
-        .bind(ms(account.created_at))
-        .execute(&mut *tx)
-        .await
-        .map_err(err)?;
-        insert_user(&mut tx, admin).await?;
-        tx.commit().await.map_err(err)
+        with_retry!(async {
+            let mut tx = self.pool.begin().await.map_err(err)?;
+            sqlx::query(
+                "insert into accounts (id, name, created_at, updated_at) values ($1, $2, $3, $3)",
+            )
+            .bind(&account.id)
+            .bind(&account.name)
+            .bind(ms(account.created_at))
+            .execute(&mut *tx)
+            .await
+            .map_err(err)?;
+            insert_user(&mut tx, admin).await?;
+            tx.commit().await.map_err(err)
+        })
     }
 
     async fn get_account(&self, id: &str) -> StoreResult<Option<Account>> {
@@ -187,32 +288,34 @@ impl Store for SqliteStore {
     }
 
     async fn update_user(&self, user: &User, now: DateTime<Utc>) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await.map_err(err)?;
-        sqlx::query("update users set role = $1, active = $2, updated_at = $3 where id = $4 and account_id = $5")
-            .bind(user.role.as_str())
-            .bind(i64::from(user.active))
-            .bind(ms(user.updated_at))
-            .bind(&user.id)
-            .bind(&user.account_id)
-            .execute(&mut *tx)
-            .await
-            .map_err(err)?;
-        if !user.active {
-            sqlx::query("delete from sessions where user_id = $1")
+        with_retry!(async {
+            let mut tx = self.pool.begin().await.map_err(err)?;
+            sqlx::query("update users set role = $1, active = $2, updated_at = $3 where id = $4 and account_id = $5")
+                .bind(user.role.as_str())
+                .bind(i64::from(user.active))
+                .bind(ms(user.updated_at))
+                .bind(&user.id)
+                .bind(&user.account_id)
+                .execute(&mut *tx)
+                .await
+                .map_err(err)?;
+            if !user.active {
+                sqlx::query("delete from sessions where user_id = $1")
+                    .bind(&user.id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(err)?;
+                sqlx::query(
+                    "update tokens set revoked_at = $1, updated_at = $1 where user_id = $2 and revoked_at is null",
+                )
+                .bind(ms(now))
                 .bind(&user.id)
                 .execute(&mut *tx)
                 .await
                 .map_err(err)?;
-            sqlx::query(
-                "update tokens set revoked_at = $1, updated_at = $1 where user_id = $2 and revoked_at is null",
-            )
-            .bind(ms(now))
-            .bind(&user.id)
-            .execute(&mut *tx)
-            .await
-            .map_err(err)?;
-        }
-        tx.commit().await.map_err(err)
+            }
+            tx.commit().await.map_err(err)
+        })
     }
 
     async fn insert_session(&self, s: &Session) -> StoreResult<()> {
@@ -270,28 +373,30 @@ impl Store for SqliteStore {
     }
 
     async fn insert_private_app(&self, app: &PrivateApp, token: &TokenRecord) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await.map_err(err)?;
-        sqlx::query(
-            "insert into private_apps (id, account_id, name, description, scopes, logo_id, expires_in_days, \
-             current_token_id, created_by, created_at, updated_at) \
-             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-        )
-        .bind(&app.id)
-        .bind(&app.account_id)
-        .bind(&app.name)
-        .bind(&app.description)
-        .bind(app.scopes.to_spaced())
-        .bind(&app.logo_id)
-        .bind(app.expires_in_days.map(i64::from))
-        .bind(&app.current_token_id)
-        .bind(&app.created_by)
-        .bind(ms(app.created_at))
-        .bind(ms(app.updated_at))
-        .execute(&mut *tx)
-        .await
-        .map_err(err)?;
-        insert_token(&mut tx, token).await?;
-        tx.commit().await.map_err(err)
+        with_retry!(async {
+            let mut tx = self.pool.begin().await.map_err(err)?;
+            sqlx::query(
+                "insert into private_apps (id, account_id, name, description, scopes, logo_id, expires_in_days, \
+                 current_token_id, created_by, created_at, updated_at) \
+                 values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+            )
+            .bind(&app.id)
+            .bind(&app.account_id)
+            .bind(&app.name)
+            .bind(&app.description)
+            .bind(app.scopes.to_spaced())
+            .bind(&app.logo_id)
+            .bind(app.expires_in_days.map(i64::from))
+            .bind(&app.current_token_id)
+            .bind(&app.created_by)
+            .bind(ms(app.created_at))
+            .bind(ms(app.updated_at))
+            .execute(&mut *tx)
+            .await
+            .map_err(err)?;
+            insert_token(&mut tx, token).await?;
+            tx.commit().await.map_err(err)
+        })
     }
 
     async fn list_private_apps(&self, account_id: &str) -> StoreResult<Vec<PrivateAppView>> {
@@ -345,44 +450,48 @@ impl Store for SqliteStore {
         new_token: &TokenRecord,
         old: OldTokens,
     ) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await.map_err(err)?;
-        let now = ms(app.updated_at);
-        match old {
-            OldTokens::RevokeNow => {
-                sqlx::query(
-                    "update tokens set revoked_at = $1, updated_at = $1 \
-                     where private_app_id = $2 and revoked_at is null",
-                )
-                .bind(now)
-                .bind(&app.id)
-                .execute(&mut *tx)
-                .await
-                .map_err(err)?;
+        with_retry!(async {
+            let mut tx = self.pool.begin().await.map_err(err)?;
+            let now = ms(app.updated_at);
+            match old {
+                OldTokens::RevokeNow => {
+                    sqlx::query(
+                        "update tokens set revoked_at = $1, updated_at = $1 \
+                         where private_app_id = $2 and revoked_at is null",
+                    )
+                    .bind(now)
+                    .bind(&app.id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(err)?;
+                }
+                OldTokens::ExpireAt(at) => {
+                    // Never extend a token's life: keep an earlier expiry if it has one.
+                    sqlx::query(
+                        "update tokens set expires_at = case when expires_at is not null and expires_at < $1 \
+                         then expires_at else $1 end, updated_at = $2 \
+                         where private_app_id = $3 and revoked_at is null",
+                    )
+                    .bind(ms(at))
+                    .bind(now)
+                    .bind(&app.id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(err)?;
+                }
             }
-            OldTokens::ExpireAt(at) => {
-                // Never extend a token's life: keep an earlier expiry if it has one.
-                sqlx::query(
-                    "update tokens set expires_at = case when expires_at is not null and expires_at < $1 \
-                     then expires_at else $1 end, updated_at = $2 \
-                     where private_app_id = $3 and revoked_at is null",
-                )
-                .bind(ms(at))
-                .bind(now)
-                .bind(&app.id)
-                .execute(&mut *tx)
-                .await
-                .map_err(err)?;
-            }
-        }
-        insert_token(&mut tx, new_token).await?;
-        sqlx::query("update private_apps set current_token_id = $1, updated_at = $2 where id = $3")
+            insert_token(&mut tx, new_token).await?;
+            sqlx::query(
+                "update private_apps set current_token_id = $1, updated_at = $2 where id = $3",
+            )
             .bind(&new_token.id)
             .bind(now)
             .bind(&app.id)
             .execute(&mut *tx)
             .await
             .map_err(err)?;
-        tx.commit().await.map_err(err)
+            tx.commit().await.map_err(err)
+        })
     }
 
     async fn delete_private_app(&self, account_id: &str, id: &str) -> StoreResult<bool> {
@@ -463,11 +572,13 @@ impl Store for SqliteStore {
     }
 
     async fn list_audit(&self, account_id: &str, q: &AuditQuery) -> StoreResult<Vec<AuditEntry>> {
-        // Optional filters as bound parameters: `$n is null or column = $n`.
+        // Optional filters as bound parameters: `cast($n as type) is null or column = $n`
+        // (the cast tells PostgreSQL the parameter's type).
         let rows: Vec<AuditRow> = sqlx::query_as(
             "select id, account_id, actor, action, target, created_at from audit_log \
-             where account_id = $1 and ($2 is null or actor = $2) and ($3 is null or action = $3) \
-             and ($4 is null or created_at >= $4) and ($5 is null or created_at < $5) \
+             where account_id = $1 and (cast($2 as text) is null or actor = $2) \
+             and (cast($3 as text) is null or action = $3) \
+             and (cast($4 as bigint) is null or created_at >= $4) and (cast($5 as bigint) is null or created_at < $5) \
              order by created_at desc, id desc limit $6",
         )
         .bind(account_id)
@@ -483,7 +594,7 @@ impl Store for SqliteStore {
     }
 }
 
-async fn insert_user(conn: &mut sqlx::SqliteConnection, u: &User) -> StoreResult<()> {
+async fn insert_user(conn: &mut AnyConnection, u: &User) -> StoreResult<()> {
     sqlx::query(
         "insert into users (id, account_id, email, email_key, name, password_hash, role, active, created_at, updated_at) \
          values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
@@ -504,7 +615,7 @@ async fn insert_user(conn: &mut sqlx::SqliteConnection, u: &User) -> StoreResult
     .map_err(db_err(constraint::USER_EMAIL))
 }
 
-async fn insert_token(conn: &mut sqlx::SqliteConnection, t: &TokenRecord) -> StoreResult<()> {
+async fn insert_token(conn: &mut AnyConnection, t: &TokenRecord) -> StoreResult<()> {
     sqlx::query(
         "insert into tokens (id, account_id, kind, token_hash, private_app_id, user_id, created_at, updated_at, \
          last_used_at, expires_at, revoked_at) values ($1, $2, $3, $4, $5, $6, $7, $7, $8, $9, $10)",

@@ -1,0 +1,503 @@
+//! The storage contract: behaviour every `Store` backend must show. Each
+//! backend's tests call [`run_all`] on a fresh, migrated store.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use crate::account::{Account, Role, User};
+use crate::audit::{AuditEntry, AuditQuery};
+use crate::ids::new_id;
+use crate::private_app::PrivateApp;
+use crate::scope::{Scope, ScopeSet};
+use crate::session::Session;
+use crate::store::{constraint, OldTokens, Store, StoreError, TokenRecord};
+use crate::token::{PlainToken, TokenHash, TokenKind};
+use chrono::{DateTime, Duration, DurationRound, Utc};
+
+/// Times as the store keeps them: millisecond precision.
+fn now() -> DateTime<Utc> {
+    Utc::now()
+        .duration_trunc(Duration::milliseconds(1))
+        .unwrap()
+}
+
+fn account(name: &str) -> Account {
+    Account {
+        id: new_id(),
+        name: name.into(),
+        created_at: now(),
+    }
+}
+
+fn user(account: &Account, email: &str, role: Role) -> User {
+    User {
+        id: new_id(),
+        account_id: account.id.clone(),
+        email: email.into(),
+        name: "Someone".into(),
+        password_hash: "$argon2id$v=19$not-a-real-hash".into(),
+        role,
+        active: true,
+        created_at: now(),
+        updated_at: now(),
+    }
+}
+
+fn app_with_token(
+    account: &Account,
+    expires_at: Option<DateTime<Utc>>,
+) -> (PrivateApp, TokenRecord, PlainToken) {
+    let plain = PlainToken::generate(TokenKind::PrivateApp);
+    let app_id = new_id();
+    let token = TokenRecord {
+        id: new_id(),
+        account_id: account.id.clone(),
+        kind: TokenKind::PrivateApp,
+        hash: plain.hash(),
+        private_app_id: Some(app_id.clone()),
+        user_id: None,
+        created_at: now(),
+        last_used_at: None,
+        expires_at,
+        revoked_at: None,
+    };
+    let app = PrivateApp {
+        id: app_id,
+        account_id: account.id.clone(),
+        name: "app".into(),
+        description: String::new(),
+        scopes: [Scope::ContactsRead, Scope::AdminWrite]
+            .into_iter()
+            .collect(),
+        logo_id: None,
+        expires_in_days: None,
+        current_token_id: token.id.clone(),
+        created_by: "test".into(),
+        created_at: now(),
+        updated_at: now(),
+    };
+    (app, token, plain)
+}
+
+pub async fn run_all(store: &dyn Store) {
+    accounts_and_unique_emails(store).await;
+    users_are_scoped_to_their_account(store).await;
+    deactivation_ends_sessions(store).await;
+    private_app_lifecycle(store).await;
+    rotation_never_extends_a_token(store).await;
+    token_touch_is_throttled(store).await;
+    audit_log_filters(store).await;
+    store.ping().await.unwrap();
+}
+
+async fn accounts_and_unique_emails(store: &dyn Store) {
+    let a = account("A");
+    store
+        .create_account_with_admin(&a, &user(&a, "Dup@Example.com", Role::Admin))
+        .await
+        .unwrap();
+    assert_eq!(store.get_account(&a.id).await.unwrap().unwrap().name, "A");
+
+    // The same email in another case, in a new account: refused, and the
+    // account of the failed sign-up is not left behind.
+    let b = account("B");
+    let err = store
+        .create_account_with_admin(&b, &user(&b, "dup@example.COM", Role::Admin))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, StoreError::Unique(c) if c == constraint::USER_EMAIL),
+        "{err:?}"
+    );
+    assert!(
+        store.get_account(&b.id).await.unwrap().is_none(),
+        "no half-written sign-up"
+    );
+    assert!(store
+        .find_user_by_email("dup@example.com")
+        .await
+        .unwrap()
+        .is_some());
+}
+
+async fn users_are_scoped_to_their_account(store: &dyn Store) {
+    let a = account("Scoped A");
+    let admin = user(&a, &format!("{}@a.example", new_id()), Role::Admin);
+    store.create_account_with_admin(&a, &admin).await.unwrap();
+    let b = account("Scoped B");
+    store
+        .create_account_with_admin(
+            &b,
+            &user(&b, &format!("{}@b.example", new_id()), Role::Admin),
+        )
+        .await
+        .unwrap();
+
+    assert!(store.get_user(&a.id, &admin.id).await.unwrap().is_some());
+    assert!(
+        store.get_user(&b.id, &admin.id).await.unwrap().is_none(),
+        "another account's user is invisible"
+    );
+    let member = user(&a, &format!("{}@a.example", new_id()), Role::Member);
+    store.insert_user(&member).await.unwrap();
+    let listed: Vec<String> = store
+        .list_users(&a.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|u| u.id)
+        .collect();
+    assert_eq!(listed, vec![admin.id.clone(), member.id.clone()]);
+    assert_eq!(store.count_active_admins(&a.id).await.unwrap(), 1);
+}
+
+async fn deactivation_ends_sessions(store: &dyn Store) {
+    let a = account("Deactivate");
+    let admin = user(&a, &format!("{}@d.example", new_id()), Role::Admin);
+    store.create_account_with_admin(&a, &admin).await.unwrap();
+    let mut member = user(&a, &format!("{}@d.example", new_id()), Role::Member);
+    store.insert_user(&member).await.unwrap();
+    let session = Session {
+        id_hash: TokenHash::of(&new_id()),
+        user_id: member.id.clone(),
+        account_id: a.id.clone(),
+        csrf_token: "csrf".into(),
+        created_at: now(),
+        last_seen_at: now(),
+    };
+    store.insert_session(&session).await.unwrap();
+    let (found, u, acc) = store.find_session(&session.id_hash).await.unwrap().unwrap();
+    assert_eq!(
+        (found.csrf_token.as_str(), u.id.as_str(), acc.name.as_str()),
+        ("csrf", member.id.as_str(), "Deactivate")
+    );
+    let later = now() + Duration::minutes(5);
+    store.touch_session(&session.id_hash, later).await.unwrap();
+    assert_eq!(
+        store
+            .find_session(&session.id_hash)
+            .await
+            .unwrap()
+            .unwrap()
+            .0
+            .last_seen_at,
+        later
+    );
+
+    member.active = false;
+    store.update_user(&member, now()).await.unwrap();
+    assert!(
+        store
+            .find_session(&session.id_hash)
+            .await
+            .unwrap()
+            .is_none(),
+        "sessions end with deactivation"
+    );
+    assert!(
+        !store
+            .get_user(&a.id, &member.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .active
+    );
+
+    let admin_session = Session {
+        id_hash: TokenHash::of(&new_id()),
+        user_id: admin.id.clone(),
+        ..session
+    };
+    store.insert_session(&admin_session).await.unwrap();
+    store.delete_session(&admin_session.id_hash).await.unwrap();
+    assert!(store
+        .find_session(&admin_session.id_hash)
+        .await
+        .unwrap()
+        .is_none());
+}
+
+async fn private_app_lifecycle(store: &dyn Store) {
+    let a = account("Apps");
+    store
+        .create_account_with_admin(
+            &a,
+            &user(&a, &format!("{}@p.example", new_id()), Role::Admin),
+        )
+        .await
+        .unwrap();
+    let other = account("Other");
+    store
+        .create_account_with_admin(
+            &other,
+            &user(&other, &format!("{}@p.example", new_id()), Role::Admin),
+        )
+        .await
+        .unwrap();
+    let (mut app, token, plain) = app_with_token(&a, None);
+    store.insert_private_app(&app, &token).await.unwrap();
+    let (app2, token2, _) = app_with_token(&a, None);
+    store.insert_private_app(&app2, &token2).await.unwrap();
+
+    let found = store.find_token(&plain.hash()).await.unwrap().unwrap();
+    assert_eq!(found.token.id, token.id);
+    assert!(found.token.hash.ct_eq(&plain.hash()));
+    assert_eq!(found.account_name, "Apps");
+    assert_eq!(found.scopes, app.scopes);
+    assert!(store
+        .find_token(&PlainToken::generate(TokenKind::PrivateApp).hash())
+        .await
+        .unwrap()
+        .is_none());
+
+    let listed: Vec<String> = store
+        .list_private_apps(&a.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|v| v.app.id)
+        .collect();
+    assert_eq!(listed.len(), 2);
+    assert!(store.list_private_apps(&other.id).await.unwrap().is_empty());
+    assert!(
+        store
+            .get_private_app(&other.id, &app.id)
+            .await
+            .unwrap()
+            .is_none(),
+        "scoped to the account"
+    );
+
+    app.name = "renamed".into();
+    app.scopes = ScopeSet::parse_spaced("tickets.read").unwrap();
+    store.update_private_app(&app).await.unwrap();
+    assert_eq!(
+        store
+            .find_token(&plain.hash())
+            .await
+            .unwrap()
+            .unwrap()
+            .scopes,
+        app.scopes,
+        "scopes apply at once"
+    );
+    assert_eq!(
+        store
+            .get_private_app(&a.id, &app.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .app
+            .name,
+        "renamed"
+    );
+
+    // Rotation that revokes now.
+    let (_, mut fresh, fresh_plain) = app_with_token(&a, None);
+    fresh.private_app_id = Some(app.id.clone());
+    app.current_token_id = fresh.id.clone();
+    store
+        .rotate_private_app(&app, &fresh, OldTokens::RevokeNow)
+        .await
+        .unwrap();
+    assert!(store
+        .find_token(&plain.hash())
+        .await
+        .unwrap()
+        .unwrap()
+        .token
+        .revoked_at
+        .is_some());
+    assert!(store
+        .find_token(&fresh_plain.hash())
+        .await
+        .unwrap()
+        .unwrap()
+        .token
+        .revoked_at
+        .is_none());
+
+    // Delete removes the app and its tokens; a second delete finds nothing;
+    // another account cannot delete.
+    assert!(!store.delete_private_app(&other.id, &app2.id).await.unwrap());
+    assert!(store.delete_private_app(&a.id, &app.id).await.unwrap());
+    assert!(!store.delete_private_app(&a.id, &app.id).await.unwrap());
+    assert!(store
+        .find_token(&fresh_plain.hash())
+        .await
+        .unwrap()
+        .is_none());
+    assert!(store
+        .get_private_app(&a.id, &app2.id)
+        .await
+        .unwrap()
+        .is_some());
+}
+
+async fn rotation_never_extends_a_token(store: &dyn Store) {
+    let a = account("Grace");
+    store
+        .create_account_with_admin(
+            &a,
+            &user(&a, &format!("{}@g.example", new_id()), Role::Admin),
+        )
+        .await
+        .unwrap();
+    let soon = now() + Duration::minutes(10);
+    let (mut app, token, plain) = app_with_token(&a, Some(soon));
+    store.insert_private_app(&app, &token).await.unwrap();
+    let (_, mut fresh, _) = app_with_token(&a, None);
+    fresh.private_app_id = Some(app.id.clone());
+    app.current_token_id = fresh.id.clone();
+    store
+        .rotate_private_app(&app, &fresh, OldTokens::ExpireAt(now() + Duration::days(1)))
+        .await
+        .unwrap();
+    let old = store
+        .find_token(&plain.hash())
+        .await
+        .unwrap()
+        .unwrap()
+        .token;
+    assert_eq!(old.expires_at, Some(soon), "the earlier expiry stays");
+    assert!(old.revoked_at.is_none());
+    let view = store
+        .get_private_app(&a.id, &app.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(view.app.current_token_id, fresh.id);
+}
+
+async fn token_touch_is_throttled(store: &dyn Store) {
+    let a = account("Touch");
+    store
+        .create_account_with_admin(
+            &a,
+            &user(&a, &format!("{}@t.example", new_id()), Role::Admin),
+        )
+        .await
+        .unwrap();
+    let (app, token, plain) = app_with_token(&a, None);
+    store.insert_private_app(&app, &token).await.unwrap();
+    let t0 = now();
+    store.touch_token(&token.id, t0, 60_000).await.unwrap();
+    store
+        .touch_token(&token.id, t0 + Duration::seconds(30), 60_000)
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .find_token(&plain.hash())
+            .await
+            .unwrap()
+            .unwrap()
+            .token
+            .last_used_at,
+        Some(t0)
+    );
+    store
+        .touch_token(&token.id, t0 + Duration::seconds(61), 60_000)
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .find_token(&plain.hash())
+            .await
+            .unwrap()
+            .unwrap()
+            .token
+            .last_used_at,
+        Some(t0 + Duration::seconds(61))
+    );
+    store.revoke_token(&token.id, t0).await.unwrap();
+    assert_eq!(
+        store
+            .find_token(&plain.hash())
+            .await
+            .unwrap()
+            .unwrap()
+            .token
+            .revoked_at,
+        Some(t0)
+    );
+}
+
+async fn audit_log_filters(store: &dyn Store) {
+    let a = account("Audit");
+    store
+        .create_account_with_admin(
+            &a,
+            &user(&a, &format!("{}@au.example", new_id()), Role::Admin),
+        )
+        .await
+        .unwrap();
+    let t0 = now();
+    for (i, action) in ["x.created", "x.deleted", "x.created"].iter().enumerate() {
+        let at = t0 + Duration::seconds(i as i64);
+        store
+            .insert_audit(&AuditEntry::new(
+                &a.id,
+                if i == 0 { "user:1" } else { "cli" },
+                action,
+                None,
+                at,
+            ))
+            .await
+            .unwrap();
+    }
+    let all = store
+        .list_audit(
+            &a.id,
+            &AuditQuery {
+                limit: 10,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(all.len(), 3);
+    assert!(all[0].created_at >= all[2].created_at, "newest first");
+    let created = AuditQuery {
+        action: Some("x.created".into()),
+        limit: 10,
+        ..Default::default()
+    };
+    assert_eq!(store.list_audit(&a.id, &created).await.unwrap().len(), 2);
+    let by_actor = AuditQuery {
+        actor: Some("user:1".into()),
+        limit: 10,
+        ..Default::default()
+    };
+    assert_eq!(store.list_audit(&a.id, &by_actor).await.unwrap().len(), 1);
+    let window = AuditQuery {
+        since: Some(t0 + Duration::seconds(1)),
+        until: Some(t0 + Duration::seconds(2)),
+        limit: 10,
+        ..Default::default()
+    };
+    assert_eq!(store.list_audit(&a.id, &window).await.unwrap().len(), 1);
+    assert_eq!(
+        store
+            .list_audit(
+                &a.id,
+                &AuditQuery {
+                    limit: 1,
+                    ..Default::default()
+                }
+            )
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    assert!(store
+        .list_audit(
+            "someone-else",
+            &AuditQuery {
+                limit: 10,
+                ..Default::default()
+            }
+        )
+        .await
+        .unwrap()
+        .is_empty());
+}

@@ -1,0 +1,267 @@
+//! Several `serve` nodes on one PostgreSQL database, and readiness while the
+//! database goes away and comes back.
+
+use crate::backends::{postgres_available, Backend, TestDb};
+use crate::helpers::{json_of, TestApp, PASSWORD};
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::task::JoinSet;
+
+#[tokio::test]
+async fn tokens_issued_revoked_and_rotated_on_one_node_hold_on_another() {
+    if !postgres_available().await {
+        return;
+    }
+    let a = TestApp::spawn(Backend::Postgres).await;
+    let b = a.spawn_node().await;
+    let (console, admin) = a
+        .account_with_token("Cluster", &["admin.read", "admin.write"])
+        .await;
+    let on_b = |token: String| {
+        let url = b.url("/services/oauth2/v1/me");
+        let client = a.api();
+        async move {
+            client
+                .get(url)
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+
+    // Created on A, works on B.
+    let created = console
+        .create_private_app("shared", &["contacts.read"])
+        .await;
+    let (id, token) = (
+        created["id"].as_str().unwrap().to_owned(),
+        created["token"].as_str().unwrap().to_owned(),
+    );
+    assert_eq!(on_b(token.clone()).await, StatusCode::OK);
+
+    // Rotated on A (no grace): refused on B within 1 s, the new one accepted.
+    let rotated = json_of(
+        console
+            .admin(Method::POST, &format!("/private-apps/{id}/rotate"), None)
+            .await,
+    )
+    .await
+    .2;
+    let new_token = rotated["token"].as_str().unwrap().to_owned();
+    let started = Instant::now();
+    assert_eq!(on_b(token.clone()).await, StatusCode::UNAUTHORIZED);
+    assert!(started.elapsed() < Duration::from_secs(1));
+    assert_eq!(on_b(new_token.clone()).await, StatusCode::OK);
+
+    // Scope change on A applies on B at once.
+    let res = a
+        .api()
+        .patch(a.url(&format!("/services/admin/v1/private-apps/{id}")))
+        .bearer_auth(&admin)
+        .json(&json!({"scopes": ["tickets.read"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let me = json_of(
+        a.api()
+            .get(b.url("/services/oauth2/v1/me"))
+            .bearer_auth(&new_token)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
+    .2;
+    assert_eq!(me["scopes"], json!(["tickets.read"]));
+
+    // Revoked (deleted) on A: refused on B.
+    assert_eq!(
+        console
+            .admin(Method::DELETE, &format!("/private-apps/{id}"), None)
+            .await
+            .status(),
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(on_b(new_token).await, StatusCode::UNAUTHORIZED);
+
+    // Expiry is the same instant on every node (they share the clock here, the database in production).
+    let short = json_of(
+        console
+            .admin(
+                Method::POST,
+                "/private-apps",
+                Some(json!({"name": "short", "scopes": ["contacts.read"], "expiresInDays": 30})),
+            )
+            .await,
+    )
+    .await
+    .2;
+    let short_token = short["token"].as_str().unwrap().to_owned();
+    assert_eq!(on_b(short_token.clone()).await, StatusCode::OK);
+    a.clock.advance(chrono::Duration::days(31));
+    assert_eq!(on_b(short_token).await, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn sessions_csrf_and_login_work_across_nodes() {
+    if !postgres_available().await {
+        return;
+    }
+    let a = TestApp::spawn(Backend::Postgres).await;
+    let b = a.spawn_node().await;
+    a.sign_up("Roaming", "roam@node.example").await;
+
+    // The login form comes from A, the post goes to B (a load balancer without stickiness).
+    let browser = a.browser();
+    let csrf = browser.page_csrf("/login").await;
+    let res = browser
+        .client
+        .post(b.url("/login"))
+        .form(&[
+            ("email", "roam@node.example"),
+            ("password", PASSWORD),
+            ("csrf_token", csrf.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        res.status(),
+        StatusCode::SEE_OTHER,
+        "{}",
+        res.text().await.unwrap()
+    );
+
+    // The session made on B works on A; its CSRF token from A's page works on B.
+    let settings_csrf = browser.page_csrf("/settings").await;
+    let res = browser
+        .client
+        .post(b.url("/services/admin/v1/private-apps"))
+        .header("x-csrf-token", &settings_csrf)
+        .json(&json!({"name": "cross", "scopes": ["contacts.read"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+
+    // Sign out on B ends the session on A.
+    let res = browser
+        .client
+        .post(b.url("/logout"))
+        .form(&[("csrf_token", settings_csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        browser.get("/settings").await.status(),
+        StatusCode::SEE_OTHER
+    );
+}
+
+/// A TCP proxy in front of PostgreSQL that the test can cut and restore.
+struct Proxy {
+    port: u16,
+    up: Arc<AtomicBool>,
+    conns: Arc<tokio::sync::Mutex<JoinSet<()>>>,
+}
+
+impl Proxy {
+    async fn start(target: String) -> Proxy {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let up = Arc::new(AtomicBool::new(true));
+        let conns = Arc::new(tokio::sync::Mutex::new(JoinSet::new()));
+        let (up2, conns2) = (up.clone(), conns.clone());
+        tokio::spawn(async move {
+            while let Ok((mut client, _)) = listener.accept().await {
+                if !up2.load(Ordering::SeqCst) {
+                    continue; // dropped: the connection is refused
+                }
+                let target = target.clone();
+                conns2.lock().await.spawn(async move {
+                    if let Ok(mut server) = TcpStream::connect(target).await {
+                        let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+                    }
+                });
+            }
+        });
+        Proxy { port, up, conns }
+    }
+
+    /// Drop every open connection and refuse new ones.
+    async fn cut(&self) {
+        self.up.store(false, Ordering::SeqCst);
+        self.conns.lock().await.abort_all();
+    }
+
+    fn restore(&self) {
+        self.up.store(true, Ordering::SeqCst);
+    }
+}
+
+async fn wait_for_ready(app: &TestApp, want: StatusCode) -> Duration {
+    let started = Instant::now();
+    loop {
+        let status = app
+            .api()
+            .get(app.url("/readyz"))
+            .send()
+            .await
+            .unwrap()
+            .status();
+        if status == want {
+            return started.elapsed();
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "/readyz never became {want}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn readyz_follows_the_database_without_a_restart() {
+    if !postgres_available().await {
+        return;
+    }
+    let db = TestDb::create().await;
+    let (server, name) = db.url.rsplit_once('/').unwrap();
+    let host_port = server.rsplit('@').next().unwrap().to_owned();
+    let proxy = Proxy::start(host_port.clone()).await;
+    let via_proxy = format!(
+        "{}/{name}",
+        server.replace(&host_port, &format!("127.0.0.1:{}", proxy.port))
+    );
+    let app =
+        TestApp::spawn_with(Backend::Sqlite, |c| c.database_url = Some(via_proxy.into())).await;
+    let (_, token) = app.account_with_token("Ready", &["contacts.read"]).await;
+
+    wait_for_ready(&app, StatusCode::OK).await;
+    proxy.cut().await;
+    let down = wait_for_ready(&app, StatusCode::SERVICE_UNAVAILABLE).await;
+    assert!(down < Duration::from_secs(5), "noticed after {down:?}");
+    // API calls fail cleanly meanwhile: a JSON 503 with Retry-After, no hang.
+    let (status, headers, body) = json_of(app.me(&token).await).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(body["error"], "temporarily_unavailable");
+    assert!(headers.contains_key("retry-after"));
+
+    proxy.restore();
+    wait_for_ready(&app, StatusCode::OK).await;
+    assert_eq!(
+        app.me(&token).await.status(),
+        StatusCode::OK,
+        "works again without a restart"
+    );
+    drop(app);
+    drop(db);
+}
