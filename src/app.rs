@@ -31,6 +31,9 @@ pub async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
     Ok(Arc::new(store))
 }
 
+/// How often planner statistics are refreshed (SQLite's `pragma optimize`).
+const STATISTICS_INTERVAL: std::time::Duration = std::time::Duration::from_secs(3600);
+
 pub struct Application {
     listener: TcpListener,
     state: AppState,
@@ -80,15 +83,27 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
+        let store = self.state.services.store.clone();
+        let maintenance = tokio::spawn(async move {
+            let mut every = tokio::time::interval(STATISTICS_INTERVAL);
+            loop {
+                every.tick().await;
+                if let Err(e) = store.refresh_statistics(false).await {
+                    tracing::warn!(error = %e, "refreshing planner statistics failed");
+                }
+            }
+        });
         let router = switchboard_http::router(self.state);
         tracing::info!(addr = %self.listener.local_addr()?, "switchboard listening");
-        axum::serve(
+        let served = axum::serve(
             self.listener,
             router.into_make_service_with_connect_info::<SocketAddr>(),
         )
         .with_graceful_shutdown(shutdown)
         .await
-        .context("server error")
+        .context("server error");
+        maintenance.abort();
+        served
     }
 }
 

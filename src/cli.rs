@@ -10,6 +10,7 @@ use std::sync::Arc;
 use switchboard_core::account::{parse_name, Email, NewPassword, NewUser, Role, SignUp};
 use switchboard_core::clock::SystemClock;
 use switchboard_core::private_app::{self, NewPrivateApp};
+use switchboard_core::records::Module;
 use switchboard_core::Services;
 
 #[derive(Parser)]
@@ -40,6 +41,24 @@ pub enum Command {
     /// Private App tokens.
     #[command(name = "private-app", subcommand)]
     PrivateApp(PrivateAppCommand),
+    /// Development tools.
+    #[command(subcommand)]
+    Dev(DevCommand),
+}
+
+#[derive(Subcommand)]
+pub enum DevCommand {
+    /// Fill an account with fake records (benchmarks, demos).
+    Seed {
+        #[arg(long)]
+        account: String,
+        #[arg(long, default_value_t = 0)]
+        contacts: u64,
+        #[arg(long, default_value_t = 0)]
+        tickets: u64,
+        #[arg(long, default_value_t = 0)]
+        calls: u64,
+    },
 }
 
 /// A password from `--password-stdin` or the SWITCHBOARD_PASSWORD environment
@@ -193,7 +212,34 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{}", token.expose());
             Ok(())
         }
+        Command::Dev(DevCommand::Seed {
+            account,
+            contacts,
+            tickets,
+            calls,
+        }) => {
+            let counts = [
+                (Module::Contacts, contacts),
+                (Module::Tickets, tickets),
+                (Module::Calls, calls),
+            ];
+            seed(&cli.common, &account, counts).await
+        }
     }
+}
+
+async fn seed(
+    common: &ConfigArgs,
+    account: &str,
+    counts: [(Module, u64); 3],
+) -> anyhow::Result<()> {
+    let services = services(common).await?;
+    for (module, count) in counts {
+        if count > 0 {
+            crate::seed::seed(&services, account, module, count).await?;
+        }
+    }
+    Ok(())
 }
 
 async fn services(common: &ConfigArgs) -> anyhow::Result<Services> {

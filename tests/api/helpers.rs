@@ -93,6 +93,12 @@ impl TestApp {
         format!("{}{path}", self.base)
     }
 
+    /// The server's current time (the manual clock) in epoch milliseconds.
+    pub fn clock_ms(&self) -> i64 {
+        use switchboard_core::clock::Clock;
+        self.clock.now().timestamp_millis()
+    }
+
     pub fn browser(&self) -> Browser {
         let client = Client::builder()
             .cookie_store(true)

@@ -11,4 +11,5 @@ mod cli;
 mod console;
 mod multi_node;
 mod private_apps;
+mod records;
 mod tokens;

@@ -24,6 +24,9 @@ pub enum Error {
     /// Authenticated but not allowed (a member on an admin page).
     #[error("{0}")]
     Forbidden(String),
+    /// `If-Match` named a version that is no longer current.
+    #[error("{0}")]
+    PreconditionFailed(String),
     /// Too many attempts; try again after this many seconds.
     #[error("too many requests, retry in {retry_after_secs} s")]
     RateLimited { retry_after_secs: u64 },

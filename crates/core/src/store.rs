@@ -82,9 +82,13 @@ pub enum OldTokens {
 }
 
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: crate::records::RecordStore + Send + Sync + 'static {
     /// Is the database reachable right now?
     async fn ping(&self) -> StoreResult<()>;
+
+    /// Bring the query planner's statistics up to date: `full` after a bulk
+    /// load, otherwise the cheap periodic refresh.
+    async fn refresh_statistics(&self, full: bool) -> StoreResult<()>;
 
     // accounts and users
     async fn create_account_with_admin(&self, account: &Account, admin: &User) -> StoreResult<()>;

@@ -16,6 +16,8 @@ pub struct ApiError {
     pub retry_after: Option<u64>,
     /// `(limit, reset seconds)` for the RateLimit-* headers of a 429.
     pub rate_limit: Option<(u32, u64)>,
+    /// Where in a filter the problem is (`invalid_filter`).
+    pub position: Option<usize>,
 }
 
 #[derive(Serialize)]
@@ -24,6 +26,8 @@ struct Envelope<'a> {
     message: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     field: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    position: Option<usize>,
 }
 
 impl ApiError {
@@ -36,6 +40,7 @@ impl ApiError {
             www_authenticate: None,
             retry_after: None,
             rate_limit: None,
+            position: None,
         }
     }
 
@@ -102,6 +107,9 @@ impl From<Error> for ApiError {
                     format!("the token lacks the {scope} scope needed here"),
                 )
             },
+            Error::PreconditionFailed(m) => {
+                ApiError::new(StatusCode::PRECONDITION_FAILED, "precondition_failed", m)
+            }
             Error::Forbidden(m) => ApiError::new(StatusCode::FORBIDDEN, "forbidden", m),
             Error::RateLimited { retry_after_secs } => ApiError {
                 retry_after: Some(retry_after_secs),
@@ -144,6 +152,7 @@ impl IntoResponse for ApiError {
             error: self.code,
             message: &self.message,
             field: self.field.as_deref(),
+            position: self.position,
         };
         let mut res = (self.status, axum::Json(body)).into_response();
         let h = res.headers_mut();
@@ -176,6 +185,21 @@ pub async fn not_found(uri: axum::http::Uri) -> Response {
         .into_response()
     } else {
         PageError::new(StatusCode::NOT_FOUND, "This page does not exist.").into_response()
+    }
+}
+
+/// A known path with a method it does not take: JSON on API paths.
+pub async fn method_not_allowed(method: axum::http::Method, uri: axum::http::Uri) -> Response {
+    let message = format!("{method} is not allowed on {}", uri.path());
+    if uri.path().starts_with("/services/") {
+        ApiError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            message,
+        )
+        .into_response()
+    } else {
+        PageError::new(StatusCode::METHOD_NOT_ALLOWED, message).into_response()
     }
 }
 

@@ -23,6 +23,7 @@ pub fn router(state: AppState) -> Router {
         .merge(admin::router())
         .merge(console::router())
         .fallback(error::not_found)
+        .method_not_allowed_fallback(error::method_not_allowed)
         .with_state(state);
     middleware::apply(app)
 }

@@ -5,6 +5,9 @@
 //! once, when the store is opened. Every method that writes more than one row
 //! runs in one transaction.
 
+#[macro_use]
+mod retry;
+mod records;
 mod rows;
 #[cfg(feature = "test-support")]
 pub mod testing;
@@ -57,7 +60,7 @@ impl Default for PoolSettings {
 
 #[derive(Clone)]
 pub struct SqlStore {
-    pool: AnyPool,
+    pub(crate) pool: AnyPool,
     backend: Backend,
 }
 
@@ -105,7 +108,8 @@ impl SqlStore {
                         Backend::Sqlite => {
                             conn.execute(
                                 "pragma journal_mode = wal; pragma synchronous = normal; \
-                                 pragma foreign_keys = on; pragma busy_timeout = 5000;",
+                                 pragma foreign_keys = on; pragma busy_timeout = 5000; \
+                                 pragma case_sensitive_like = on;",
                             )
                             .await?;
                         }
@@ -155,11 +159,17 @@ fn other(e: impl std::fmt::Display) -> StoreError {
 /// Map a driver error; a unique violation becomes `Unique(name)` where the
 /// caller knows which constraint the statement can violate (SQLite does not
 /// report constraint names).
-fn db_err(unique: &'static str) -> impl Fn(sqlx::Error) -> StoreError {
+pub(crate) fn db_err(unique: &'static str) -> impl Fn(sqlx::Error) -> StoreError {
     move |e| match &e {
         sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::Unique(unique),
         // PostgreSQL rolled the transaction back: serialization failure, deadlock.
         sqlx::Error::Database(d) if matches!(d.code().as_deref(), Some("40001" | "40P01")) => {
+            StoreError::Unavailable(e.to_string())
+        }
+        // SQLite: another writer holds the lock (SQLITE_BUSY and its extended codes).
+        sqlx::Error::Database(d)
+            if matches!(d.code().as_deref(), Some("5" | "261" | "517" | "6")) =>
+        {
             StoreError::Unavailable(e.to_string())
         }
         sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed => {
@@ -169,28 +179,7 @@ fn db_err(unique: &'static str) -> impl Fn(sqlx::Error) -> StoreError {
     }
 }
 
-/// Run a transaction again when it failed transiently (serialization failure,
-/// deadlock, a connection dropped mid-transaction): the database rolled it
-/// back, so trying again cannot apply it twice. (A macro, not a function
-/// taking an async closure: the futures must stay `Send` for `async_trait`.)
-macro_rules! with_retry {
-    ($work:expr) => {{
-        const ATTEMPTS: u32 = 3;
-        let mut attempt = 1;
-        loop {
-            match $work.await {
-                Err(StoreError::Unavailable(why)) if attempt < ATTEMPTS => {
-                    tracing::warn!(attempt, error = %why, "transient database error; retrying the transaction");
-                    tokio::time::sleep(Duration::from_millis(20 * u64::from(attempt))).await;
-                    attempt += 1;
-                }
-                other => break other,
-            }
-        }
-    }};
-}
-
-fn err(e: sqlx::Error) -> StoreError {
+pub(crate) fn err(e: sqlx::Error) -> StoreError {
     db_err("unknown")(e)
 }
 
@@ -207,6 +196,21 @@ const APP_VIEW_SELECT: &str =
 impl Store for SqlStore {
     async fn ping(&self) -> StoreResult<()> {
         sqlx::query("select 1")
+            .execute(&self.pool)
+            .await
+            .map(|_| ())
+            .map_err(err)
+    }
+
+    async fn refresh_statistics(&self, full: bool) -> StoreResult<()> {
+        let sql = match (self.backend, full) {
+            (_, true) => "analyze",
+            // Re-analyses only the tables whose statistics have drifted.
+            (Backend::Sqlite, false) => "pragma optimize",
+            // PostgreSQL's autovacuum keeps statistics current by itself.
+            (Backend::Postgres, false) => return Ok(()),
+        };
+        sqlx::query(sql)
             .execute(&self.pool)
             .await
             .map(|_| ())

@@ -2,6 +2,7 @@
 
 mod leaked_tokens;
 mod me;
+mod records;
 
 use crate::state::AppState;
 use axum::Router;
@@ -10,6 +11,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .merge(me::router())
         .merge(leaked_tokens::router())
+        .merge(records::router())
 }
 
 /// RFC 3339, UTC, millisecond precision: the one timestamp format of the APIs.
