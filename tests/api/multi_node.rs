@@ -265,3 +265,58 @@ async fn readyz_follows_the_database_without_a_restart() {
     drop(app);
     drop(db);
 }
+
+#[tokio::test]
+async fn idempotency_keys_and_feed_cursors_hold_across_nodes() {
+    if !postgres_available().await {
+        return;
+    }
+    let a = TestApp::spawn(Backend::Postgres).await;
+    let b = a.spawn_node().await;
+    let (_, token) = a
+        .account_with_token("Sync Cluster", &["contacts.read", "contacts.write"])
+        .await;
+    let post = |base: String| {
+        a.api()
+            .post(format!("{base}/services/ccaas/v1/contacts"))
+            .bearer_auth(&token)
+            .header("idempotency-key", "same-key")
+            .json(&json!({"firstName": "Once"}))
+            .send()
+    };
+    let (status, _, first) = json_of(post(a.base.clone()).await.unwrap()).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, headers, retry) = json_of(post(b.base.clone()).await.unwrap()).await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(
+        retry, first,
+        "the retry on another node replays the first answer"
+    );
+    assert_eq!(headers["idempotent-replayed"], "true");
+
+    // A cursor from A's feed continues on B.
+    let feed = |base: String, since: String| {
+        a.api()
+            .get(format!(
+                "{base}/services/ccaas/v1/contacts/changes?since={since}"
+            ))
+            .bearer_auth(&token)
+            .send()
+    };
+    let (_, _, page) = json_of(feed(a.base.clone(), "c0".into()).await.unwrap()).await;
+    assert_eq!(page["changes"].as_array().unwrap().len(), 1);
+    let cursor = page["nextCursor"].as_str().unwrap().to_owned();
+    let res = a
+        .api()
+        .post(b.url("/services/ccaas/v1/contacts"))
+        .bearer_auth(&token)
+        .json(&json!({"firstName": "Second"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let (_, _, next) = json_of(feed(b.base.clone(), cursor).await.unwrap()).await;
+    let changes = next["changes"].as_array().unwrap();
+    assert_eq!(changes.len(), 1);
+    assert_eq!(changes[0]["record"]["firstName"], "Second");
+}
