@@ -77,6 +77,14 @@ fn app_with_token(
     (app, token, plain)
 }
 
+/// A fresh account with an admin of a unique email.
+async fn new_account(store: &dyn Store, name: &str) -> Account {
+    let a = account(name);
+    let admin = user(&a, &format!("{}@contract.example", new_id()), Role::Admin);
+    store.create_account_with_admin(&a, &admin).await.unwrap();
+    a
+}
+
 pub async fn run_all(store: &dyn Store) {
     accounts_and_unique_emails(store).await;
     users_are_scoped_to_their_account(store).await;
@@ -85,6 +93,7 @@ pub async fn run_all(store: &dyn Store) {
     rotation_never_extends_a_token(store).await;
     token_touch_is_throttled(store).await;
     audit_log_filters(store).await;
+    records_and_their_feed(store).await;
     store.ping().await.unwrap();
 }
 
@@ -122,14 +131,7 @@ async fn users_are_scoped_to_their_account(store: &dyn Store) {
     let a = account("Scoped A");
     let admin = user(&a, &format!("{}@a.example", new_id()), Role::Admin);
     store.create_account_with_admin(&a, &admin).await.unwrap();
-    let b = account("Scoped B");
-    store
-        .create_account_with_admin(
-            &b,
-            &user(&b, &format!("{}@b.example", new_id()), Role::Admin),
-        )
-        .await
-        .unwrap();
+    let b = new_account(store, "Scoped B").await;
 
     assert!(store.get_user(&a.id, &admin.id).await.unwrap().is_some());
     assert!(
@@ -216,22 +218,8 @@ async fn deactivation_ends_sessions(store: &dyn Store) {
 }
 
 async fn private_app_lifecycle(store: &dyn Store) {
-    let a = account("Apps");
-    store
-        .create_account_with_admin(
-            &a,
-            &user(&a, &format!("{}@p.example", new_id()), Role::Admin),
-        )
-        .await
-        .unwrap();
-    let other = account("Other");
-    store
-        .create_account_with_admin(
-            &other,
-            &user(&other, &format!("{}@p.example", new_id()), Role::Admin),
-        )
-        .await
-        .unwrap();
+    let a = new_account(store, "Apps").await;
+    let other = new_account(store, "Other").await;
     let (mut app, token, plain) = app_with_token(&a, None);
     store.insert_private_app(&app, &token).await.unwrap();
     let (app2, token2, _) = app_with_token(&a, None);
@@ -333,14 +321,7 @@ async fn private_app_lifecycle(store: &dyn Store) {
 }
 
 async fn rotation_never_extends_a_token(store: &dyn Store) {
-    let a = account("Grace");
-    store
-        .create_account_with_admin(
-            &a,
-            &user(&a, &format!("{}@g.example", new_id()), Role::Admin),
-        )
-        .await
-        .unwrap();
+    let a = new_account(store, "Grace").await;
     let soon = now() + Duration::minutes(10);
     let (mut app, token, plain) = app_with_token(&a, Some(soon));
     store.insert_private_app(&app, &token).await.unwrap();
@@ -368,14 +349,7 @@ async fn rotation_never_extends_a_token(store: &dyn Store) {
 }
 
 async fn token_touch_is_throttled(store: &dyn Store) {
-    let a = account("Touch");
-    store
-        .create_account_with_admin(
-            &a,
-            &user(&a, &format!("{}@t.example", new_id()), Role::Admin),
-        )
-        .await
-        .unwrap();
+    let a = new_account(store, "Touch").await;
     let (app, token, plain) = app_with_token(&a, None);
     store.insert_private_app(&app, &token).await.unwrap();
     let t0 = now();
@@ -422,14 +396,7 @@ async fn token_touch_is_throttled(store: &dyn Store) {
 }
 
 async fn audit_log_filters(store: &dyn Store) {
-    let a = account("Audit");
-    store
-        .create_account_with_admin(
-            &a,
-            &user(&a, &format!("{}@au.example", new_id()), Role::Admin),
-        )
-        .await
-        .unwrap();
+    let a = new_account(store, "Audit").await;
     let t0 = now();
     for (i, action) in ["x.created", "x.deleted", "x.created"].iter().enumerate() {
         let at = t0 + Duration::seconds(i as i64);
@@ -500,4 +467,191 @@ async fn audit_log_filters(store: &dyn Store) {
         .await
         .unwrap()
         .is_empty());
+}
+
+async fn records_and_their_feed(store: &dyn Store) {
+    use crate::records::query::parse_filter;
+    use crate::records::{
+        ChangeOp, FieldValue, IdempotencyClaim, InsertOutcome, Module, Record, RecordQuery,
+        WriteOutcome,
+    };
+
+    let a = new_account(store, "Records").await;
+    let other = new_account(store, "Records other").await;
+    let record = |city: &str, at: DateTime<Utc>| Record {
+        id: new_id(),
+        account_id: a.id.clone(),
+        module: Module::Contacts,
+        version: 1,
+        created_at: at,
+        updated_at: at,
+        values: [
+            ("city", FieldValue::Text(city.into())),
+            ("tags", FieldValue::List(vec!["x".into()])),
+        ]
+        .into_iter()
+        .collect(),
+    };
+    let t0 = now();
+    let first = record("Hen", t0);
+    let claim = IdempotencyClaim {
+        key: "k".into(),
+        request_hash: "h1".into(),
+        response: "{}".into(),
+        created_at: t0,
+        expired_before: t0 - Duration::hours(24),
+    };
+    assert!(matches!(
+        store.insert_record(&first, Some(&claim)).await.unwrap(),
+        InsertOutcome::Created
+    ));
+    let retry = record("Hen", t0);
+    match store.insert_record(&retry, Some(&claim)).await.unwrap() {
+        InsertOutcome::Replayed { request_hash, .. } => assert_eq!(request_hash, "h1"),
+        other => panic!("expected a replay, got {other:?}"),
+    }
+    assert!(
+        store
+            .get_record(Module::Contacts, &a.id, &retry.id)
+            .await
+            .unwrap()
+            .is_none(),
+        "a replay inserts nothing"
+    );
+    let second = record("Leeds", t0 + Duration::seconds(1));
+    store.insert_record(&second, None).await.unwrap();
+
+    assert_eq!(
+        store
+            .get_record(Module::Contacts, &a.id, &first.id)
+            .await
+            .unwrap()
+            .as_ref(),
+        Some(&first)
+    );
+    assert!(store
+        .get_record(Module::Contacts, &other.id, &first.id)
+        .await
+        .unwrap()
+        .is_none());
+
+    let query = |filter: Option<&str>| RecordQuery {
+        skip: 0,
+        limit: 10,
+        created: None,
+        filter: filter.map(|f| parse_filter(Module::Contacts, f).unwrap()),
+    };
+    let (all, total) = store
+        .list_records(Module::Contacts, &a.id, &query(None))
+        .await
+        .unwrap();
+    assert_eq!(
+        (all.iter().map(|r| r.id.clone()).collect::<Vec<_>>(), total),
+        (vec![second.id.clone(), first.id.clone()], 2)
+    );
+    let (hen, total) = store
+        .list_records(
+            Module::Contacts,
+            &a.id,
+            &query(Some("city = 'Hen' AND tags = 'x'")),
+        )
+        .await
+        .unwrap();
+    assert_eq!((hen.len(), total), (1, 1));
+    assert_eq!(
+        store
+            .list_records(Module::Contacts, &other.id, &query(None))
+            .await
+            .unwrap()
+            .1,
+        0
+    );
+
+    let mut changed = first.clone();
+    changed.version = 2;
+    changed.values.remove("city");
+    assert_eq!(
+        store.update_record(&changed, 1).await.unwrap(),
+        WriteOutcome::Done
+    );
+    assert_eq!(
+        store.update_record(&changed, 1).await.unwrap(),
+        WriteOutcome::VersionMismatch
+    );
+    assert_eq!(
+        store
+            .get_record(Module::Contacts, &a.id, &first.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .values
+            .get("city"),
+        None
+    );
+    assert_eq!(
+        store
+            .delete_record(Module::Contacts, &a.id, &first.id, Some(1), t0)
+            .await
+            .unwrap(),
+        WriteOutcome::VersionMismatch
+    );
+    assert_eq!(
+        store
+            .delete_record(Module::Contacts, &other.id, &first.id, None, t0)
+            .await
+            .unwrap(),
+        WriteOutcome::NotFound
+    );
+    assert_eq!(
+        store
+            .delete_record(Module::Contacts, &a.id, &first.id, Some(2), t0)
+            .await
+            .unwrap(),
+        WriteOutcome::Done
+    );
+
+    let feed = store
+        .list_changes(Module::Contacts, &a.id, 0, 100)
+        .await
+        .unwrap();
+    let ops: Vec<(ChangeOp, &str)> = feed.iter().map(|c| (c.op, c.record_id.as_str())).collect();
+    assert_eq!(
+        ops,
+        vec![
+            (ChangeOp::Upsert, first.id.as_str()),
+            (ChangeOp::Upsert, second.id.as_str()),
+            (ChangeOp::Upsert, first.id.as_str()),
+            (ChangeOp::Delete, first.id.as_str()),
+        ]
+    );
+    assert!(feed.windows(2).all(|w| w[1].seq == w[0].seq + 1), "no gaps");
+    assert_eq!(
+        store
+            .list_changes(Module::Contacts, &a.id, feed[1].seq, 1)
+            .await
+            .unwrap()[0]
+            .seq,
+        feed[2].seq
+    );
+    assert!(store
+        .list_changes(Module::Tickets, &a.id, 0, 100)
+        .await
+        .unwrap()
+        .is_empty());
+
+    let bulk: Vec<Record> = (0..3)
+        .map(|i| record("Bulk", t0 + Duration::seconds(10 + i)))
+        .collect();
+    store.insert_records_bulk(&bulk).await.unwrap();
+    let feed = store
+        .list_changes(Module::Contacts, &a.id, 0, 100)
+        .await
+        .unwrap();
+    assert_eq!(feed.len(), 7);
+    assert!(
+        feed.windows(2).all(|w| w[1].seq == w[0].seq + 1),
+        "bulk changes continue the sequence"
+    );
+    store.refresh_statistics(true).await.unwrap();
+    store.refresh_statistics(false).await.unwrap();
 }

@@ -298,12 +298,13 @@ async fn append_change(
     Ok(())
 }
 
-async fn exists(
+/// Why a conditional write touched no row: the record is gone, or its version moved.
+async fn missed(
     conn: &mut AnyConnection,
     module: Module,
     account_id: &str,
     id: &str,
-) -> StoreResult<bool> {
+) -> StoreResult<WriteOutcome> {
     let sql = format!(
         "select count(*) from {} where id = $1 and account_id = $2",
         module.table()
@@ -314,7 +315,30 @@ async fn exists(
         .fetch_one(&mut *conn)
         .await
         .map_err(err)?;
-    Ok(n > 0)
+    Ok(if n > 0 {
+        WriteOutcome::VersionMismatch
+    } else {
+        WriteOutcome::NotFound
+    })
+}
+
+/// Record an upsert of `record` (its JSON is `snapshot`) in the feed.
+async fn append_upsert(
+    conn: &mut AnyConnection,
+    record: &Record,
+    snapshot: &str,
+) -> StoreResult<()> {
+    let when = ms(record.updated_at);
+    append_change(
+        conn,
+        record.module,
+        &record.account_id,
+        &record.id,
+        ChangeOp::Upsert,
+        Some(snapshot.to_owned()),
+        when,
+    )
+    .await
 }
 
 #[async_trait]
@@ -459,16 +483,7 @@ impl RecordStore for SqlStore {
                 }
             }
             insert.query().execute(&mut *tx).await.map_err(err)?;
-            append_change(
-                &mut tx,
-                module,
-                &record.account_id,
-                &record.id,
-                ChangeOp::Upsert,
-                Some(snapshot.clone()),
-                ms(record.updated_at),
-            )
-            .await?;
+            append_upsert(&mut tx, record, &snapshot).await?;
             tx.commit().await.map_err(err)?;
             Ok(InsertOutcome::Created)
         })
@@ -503,24 +518,11 @@ impl RecordStore for SqlStore {
             let mut tx = self.pool.begin().await.map_err(err)?;
             let done = update.query().execute(&mut *tx).await.map_err(err)?;
             if done.rows_affected() == 0 {
-                let found = exists(&mut tx, module, &record.account_id, &record.id).await?;
+                let outcome = missed(&mut tx, module, &record.account_id, &record.id).await?;
                 tx.rollback().await.map_err(err)?;
-                return Ok(if found {
-                    WriteOutcome::VersionMismatch
-                } else {
-                    WriteOutcome::NotFound
-                });
+                return Ok(outcome);
             }
-            append_change(
-                &mut tx,
-                module,
-                &record.account_id,
-                &record.id,
-                ChangeOp::Upsert,
-                Some(snapshot.clone()),
-                ms(record.updated_at),
-            )
-            .await?;
+            append_upsert(&mut tx, record, &snapshot).await?;
             tx.commit().await.map_err(err)?;
             Ok(WriteOutcome::Done)
         })
@@ -548,13 +550,9 @@ impl RecordStore for SqlStore {
                 .await
                 .map_err(err)?;
             if done.rows_affected() == 0 {
-                let found = exists(&mut tx, module, account_id, id).await?;
+                let outcome = missed(&mut tx, module, account_id, id).await?;
                 tx.rollback().await.map_err(err)?;
-                return Ok(if found {
-                    WriteOutcome::VersionMismatch
-                } else {
-                    WriteOutcome::NotFound
-                });
+                return Ok(outcome);
             }
             append_change(
                 &mut tx,
