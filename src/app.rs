@@ -31,8 +31,8 @@ pub async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
     Ok(Arc::new(store))
 }
 
-/// How often planner statistics are refreshed (SQLite's `pragma optimize`).
-const STATISTICS_INTERVAL: std::time::Duration = std::time::Duration::from_secs(3600);
+/// How often expired rows are purged and planner statistics refreshed.
+const MAINTENANCE_INTERVAL: std::time::Duration = std::time::Duration::from_secs(3600);
 
 pub struct Application {
     listener: TcpListener,
@@ -83,13 +83,14 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
-        let store = self.state.services.store.clone();
+        let services = self.state.services.clone();
         let maintenance = tokio::spawn(async move {
-            let mut every = tokio::time::interval(STATISTICS_INTERVAL);
+            let mut every = tokio::time::interval(MAINTENANCE_INTERVAL);
             loop {
                 every.tick().await;
-                if let Err(e) = store.refresh_statistics(false).await {
-                    tracing::warn!(error = %e, "refreshing planner statistics failed");
+                match services.maintain().await {
+                    Ok(purged) => tracing::debug!(purged, "maintenance done"),
+                    Err(e) => tracing::warn!(error = %e, "maintenance failed"),
                 }
             }
         });

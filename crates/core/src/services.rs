@@ -21,3 +21,23 @@ impl Services {
         }
     }
 }
+
+impl Services {
+    /// Periodic upkeep: purge expired sessions and idempotency keys, refresh
+    /// planner statistics. Safe to run on every node at once.
+    pub async fn maintain(&self) -> crate::Result<u64> {
+        use crate::session::{ABSOLUTE_TIMEOUT_DAYS, IDLE_TIMEOUT_HOURS};
+        use chrono::Duration;
+        let now = self.clock.now();
+        let purged = self
+            .store
+            .purge_expired(
+                now - Duration::hours(IDLE_TIMEOUT_HOURS),
+                now - Duration::days(ABSOLUTE_TIMEOUT_DAYS),
+                now - Duration::hours(crate::records::IDEMPOTENCY_HOURS),
+            )
+            .await?;
+        self.store.refresh_statistics(false).await?;
+        Ok(purged)
+    }
+}

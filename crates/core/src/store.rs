@@ -90,6 +90,16 @@ pub trait Store: crate::records::RecordStore + Send + Sync + 'static {
     /// load, otherwise the cheap periodic refresh.
     async fn refresh_statistics(&self, full: bool) -> StoreResult<()>;
 
+    /// Delete what has expired: sessions idle since `idle_before` or started
+    /// before `started_before`, idempotency keys created before `keys_before`.
+    /// Returns how many rows went.
+    async fn purge_expired(
+        &self,
+        idle_before: DateTime<Utc>,
+        started_before: DateTime<Utc>,
+        keys_before: DateTime<Utc>,
+    ) -> StoreResult<u64>;
+
     // accounts and users
     async fn create_account_with_admin(&self, account: &Account, admin: &User) -> StoreResult<()>;
     async fn get_account(&self, id: &str) -> StoreResult<Option<Account>>;

@@ -654,4 +654,23 @@ async fn records_and_their_feed(store: &dyn Store) {
     );
     store.refresh_statistics(true).await.unwrap();
     store.refresh_statistics(false).await.unwrap();
+
+    // Purging: the idempotency key (created at t0) goes once its day is over.
+    let purged = store
+        .purge_expired(
+            t0 - Duration::days(365),
+            t0 - Duration::days(365),
+            t0 + Duration::seconds(1),
+        )
+        .await
+        .unwrap();
+    assert!(purged >= 1);
+    let again = record("Hen", t0);
+    assert!(
+        matches!(
+            store.insert_record(&again, Some(&claim)).await.unwrap(),
+            InsertOutcome::Created
+        ),
+        "the key was forgotten"
+    );
 }

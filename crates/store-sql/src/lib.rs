@@ -217,6 +217,27 @@ impl Store for SqlStore {
             .map_err(err)
     }
 
+    async fn purge_expired(
+        &self,
+        idle_before: DateTime<Utc>,
+        started_before: DateTime<Utc>,
+        keys_before: DateTime<Utc>,
+    ) -> StoreResult<u64> {
+        let sessions =
+            sqlx::query("delete from sessions where last_seen_at < $1 or created_at < $2")
+                .bind(ms(idle_before))
+                .bind(ms(started_before))
+                .execute(&self.pool)
+                .await
+                .map_err(err)?;
+        let keys = sqlx::query("delete from idempotency_keys where created_at < $1")
+            .bind(ms(keys_before))
+            .execute(&self.pool)
+            .await
+            .map_err(err)?;
+        Ok(sessions.rows_affected() + keys.rows_affected())
+    }
+
     async fn create_account_with_admin(&self, account: &Account, admin: &User) -> StoreResult<()> {
         with_retry!(async {
             let mut tx = self.pool.begin().await.map_err(err)?;

@@ -8,7 +8,7 @@ pub mod store;
 mod values;
 
 pub use schema::{Field, FieldType, Module};
-pub use service::{CreateOutcome, ListQuery, Page, RecordWrite};
+pub use service::{CreateOutcome, ListQuery, Page, RecordWrite, IDEMPOTENCY_HOURS};
 pub use store::{
     Change, ChangeOp, CreatedCondition, IdempotencyClaim, InsertOutcome, RecordQuery, RecordStore,
     WriteOutcome,

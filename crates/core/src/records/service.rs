@@ -45,7 +45,8 @@ pub struct RecordWrite<'a> {
     pub if_match: Option<i64>,
 }
 
-const IDEMPOTENCY_HOURS: i64 = 24;
+/// How long an `Idempotency-Key` is remembered.
+pub const IDEMPOTENCY_HOURS: i64 = 24;
 /// Retries of a read-merge-write that lost a race (no `If-Match` given).
 const WRITE_ATTEMPTS: usize = 3;
 

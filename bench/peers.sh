@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Switchboard beside panva's oidc-provider and a bare hyper server, under the
+# same wrk load, with the shared harness (shared/peers/run-peers.sh).
+#
+#   bash bench/peers.sh                          # SQLite, all peers (a few minutes)
+#   PEERS= bash bench/peers.sh                   # Switchboard only
+#   SWITCHBOARD_DATABASE_URL=postgres://… bash bench/peers.sh
+#
+# Scenarios: token (client_credentials), introspect, get (a contact with a
+# bearer token). The harness reports server CPU time per request, the number
+# to compare on these noisy 2-core machines.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PEERS_SCRIPT=${PEERS_SCRIPT:-../shared/peers/run-peers.sh}
+PORT=${PORT:-18282}
+BASE=http://127.0.0.1:$PORT
+export SWITCHBOARD_DATA_DIR=${SWITCHBOARD_DATA_DIR:-$(mktemp -d)}
+export SWITCHBOARD_PASSWORD='bench password 1' SWITCHBOARD_RATE_LIMIT=1000000000
+
+cargo build --release -q
+BIN=$PWD/target/release/switchboard
+ACC=$($BIN account create --name Peers --admin-email "peers$$@bench.example" --admin-name Bench | awk '{print $2}')
+ADMIN=$($BIN private-app create --account "$ACC" --name bench --scopes admin.read,admin.write,contacts.write 2>/dev/null)
+$BIN serve --bind "127.0.0.1:$PORT" --issuer "$BASE" >/dev/null 2>&1 &
+SERVER=$!
+trap 'kill $SERVER 2>/dev/null || true' EXIT
+for _ in $(seq 50); do curl -sf "$BASE/readyz" >/dev/null && break; sleep 0.2; done
+
+json() { python3 -c "import json,sys; print(json.load(sys.stdin)$1)"; }
+CONTACT=$(curl -sf "$BASE/services/ccaas/v1/contacts" -H "Authorization: Bearer $ADMIN" \
+  -H 'Content-Type: application/json' -d '{"firstName":"Bench","city":"Hen"}' | json "['id']")
+APP=$(curl -sf "$BASE/services/admin/v1/oauth-apps" -H "Authorization: Bearer $ADMIN" -H 'Content-Type: application/json' \
+  -d '{"name":"bench","redirectUris":["https://client.example/cb"],"scopes":["contacts.read"],"visibility":"private","clientType":"confidential","accessTokenLifetime":"never"}')
+CLIENT_ID=$(echo "$APP" | json "['clientId']")
+CLIENT_SECRET=$(echo "$APP" | json "['clientSecret']")
+
+EXT_NAME=switchboard EXT_BASE_URL=$BASE EXT_PID=$SERVER EXT_READY_PATH=/readyz \
+EXT_CLIENT_ID=$CLIENT_ID EXT_CLIENT_SECRET=$CLIENT_SECRET EXT_SCOPE=contacts.read \
+EXT_GET_PATH=/services/ccaas/v1/contacts/$CONTACT \
+  bash "$PEERS_SCRIPT"
