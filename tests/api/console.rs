@@ -14,6 +14,7 @@ on_both_backends!(
     forms_without_a_valid_csrf_token_or_from_another_origin_are_refused,
     wrong_passwords_are_throttled_per_email,
     health_and_request_ids,
+    private_apps_console_creates_rotates_and_deletes,
 );
 
 fn session_cookie_of(res: &reqwest::Response) -> Option<String> {
@@ -376,4 +377,119 @@ async fn health_and_request_ids(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(res.headers()["x-request-id"], "abc-123");
+}
+
+fn token_in(html: &str) -> String {
+    let start = html
+        .find("value=\"swb_pat_")
+        .expect("the page shows a token")
+        + "value=\"".len();
+    html[start..].split('"').next().unwrap().to_owned()
+}
+
+async fn private_apps_console_creates_rotates_and_deletes(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let admin = app
+        .sign_up("Console Apps", "admin@console-apps.example")
+        .await;
+    let b = &admin.browser;
+    let page = b.get("/settings/private-apps").await;
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("Create a new token") && html.contains(r#"value="contacts.write""#));
+    let csrf = meta_csrf(&html);
+
+    // Create: the token is shown once, on a page that is not cached.
+    let res = b
+        .post_form(
+            "/settings/private-apps",
+            &[
+                ("csrf_token", &csrf),
+                ("name", "Zapier"),
+                ("description", "sync"),
+                ("scope", "contacts.read"),
+                ("scope", "tickets.write"),
+                ("expires_in_days", "90"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()["cache-control"], "no-store");
+    let token = token_in(&res.text().await.unwrap());
+    let me = crate::helpers::json_of(app.me(&token).await).await.2;
+    assert_eq!(
+        me["scopes"],
+        serde_json::json!(["contacts.read", "tickets.write"])
+    );
+    assert!(me["expiresAt"].is_string());
+    let list = b.get("/settings/private-apps").await.text().await.unwrap();
+    assert!(
+        list.contains("Zapier") && !list.contains(&token),
+        "the list never shows the token"
+    );
+
+    // Bad input re-renders the form with the problem; nothing is created.
+    let res = b
+        .post_form(
+            "/settings/private-apps",
+            &[("csrf_token", &csrf), ("name", "No scopes")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("choose at least one scope") && html.contains(r#"value="No scopes""#));
+    let res = b
+        .post_form(
+            "/settings/private-apps",
+            &[("name", "x"), ("scope", "contacts.read")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN, "no CSRF token");
+
+    // Rotate without grace: the old token dies, the new one works.
+    let id = list
+        .split("/settings/private-apps/")
+        .nth(1)
+        .unwrap()
+        .split('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    let res = b
+        .post_form(
+            &format!("/settings/private-apps/{id}/rotate"),
+            &[("csrf_token", &csrf), ("grace_seconds", "0")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let rotated = token_in(&res.text().await.unwrap());
+    assert_eq!(app.me(&token).await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(app.me(&rotated).await.status(), StatusCode::OK);
+
+    // Delete.
+    let res = b
+        .post_form(
+            &format!("/settings/private-apps/{id}/delete"),
+            &[("csrf_token", &csrf)],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(app.me(&rotated).await.status(), StatusCode::UNAUTHORIZED);
+
+    // Members may not manage Private Apps.
+    admin
+        .admin(
+            reqwest::Method::POST,
+            "/users",
+            Some(serde_json::json!({"email": "m@console-apps.example", "name": "M", "password": PASSWORD, "role": "member"})),
+        )
+        .await;
+    let member = app.browser();
+    member
+        .log_in("m@console-apps.example", PASSWORD, None)
+        .await;
+    assert_eq!(
+        member.get("/settings/private-apps").await.status(),
+        StatusCode::FORBIDDEN
+    );
 }

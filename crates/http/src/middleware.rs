@@ -19,7 +19,7 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// Console pages: no scripts from elsewhere, no framing, no referrer.
-const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; \
+const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
                    form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 pub fn apply(router: Router) -> Router {

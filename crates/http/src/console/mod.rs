@@ -2,6 +2,7 @@
 //! forms also expose it in `<meta name="csrf-token">` for scripts.
 
 mod auth;
+mod private_apps;
 mod settings;
 
 use crate::state::AppState;
@@ -17,6 +18,7 @@ pub fn router() -> Router<AppState> {
         .route("/static/console.css", get(stylesheet))
         .merge(auth::router())
         .merge(settings::router())
+        .merge(private_apps::router())
 }
 
 async fn stylesheet() -> impl IntoResponse {
