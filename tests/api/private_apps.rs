@@ -13,6 +13,7 @@ on_both_backends!(
     rotate_with_grace_keeps_the_old_token_until_the_grace_ends,
     another_accounts_apps_are_404_everywhere,
     bad_input_gets_clear_400s_and_writes_nothing,
+    logos_are_checked_by_decoding_and_served_safely,
 );
 
 async fn create_list_get_patch_delete(backend: Backend) {
@@ -353,4 +354,124 @@ async fn bad_input_gets_clear_400s_and_writes_nothing(backend: Backend) {
     // Nothing was created by any of it: only the fixture's app exists.
     let (_, _, list) = json_of(console.admin(Method::GET, "/private-apps", None).await).await;
     assert_eq!(list.as_array().unwrap().len(), 1);
+}
+
+fn png(w: u32, h: u32) -> Vec<u8> {
+    let img = image::RgbaImage::from_pixel(w, h, image::Rgba([200, 30, 30, 255]));
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+    out.into_inner()
+}
+
+async fn logos_are_checked_by_decoding_and_served_safely(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (console, _) = app.account_with_token("Logos", &["admin.read"]).await;
+    let created = console
+        .create_private_app("with logo", &["contacts.read"])
+        .await;
+    let id = created["id"].as_str().unwrap();
+    let (_, other_token) = app
+        .account_with_token("Other Logos", &["admin.read", "admin.write"])
+        .await;
+    let put = |body: Vec<u8>, content_type: &'static str| {
+        console
+            .browser
+            .client
+            .put(
+                console
+                    .browser
+                    .url(&format!("/services/admin/v1/private-apps/{id}/logo")),
+            )
+            .header("x-csrf-token", &console.csrf)
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+    };
+
+    let (status, _, body) = json_of(put(png(64, 32), "image/png").await.unwrap()).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let logo_url = body["logoUrl"].as_str().unwrap().to_owned();
+    assert!(logo_url.starts_with("/logos/"));
+    let res = app.api().get(app.url(&logo_url)).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()["content-type"], "image/png");
+    assert_eq!(res.headers()["x-content-type-options"], "nosniff");
+    assert!(res.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .contains("sandbox"));
+    assert_eq!(res.bytes().await.unwrap().to_vec(), png(64, 32));
+    let (_, _, shown) = json_of(
+        console
+            .admin(Method::GET, &format!("/private-apps/{id}"), None)
+            .await,
+    )
+    .await;
+    assert_eq!(shown["logoUrl"], logo_url.as_str());
+
+    // Refused, whatever the client claims the type is: SVG, HTML, a PNG header on junk, too large, too wide.
+    let svg = b"<svg xmlns='http://www.w3.org/2000/svg'><script>alert(1)</script></svg>".to_vec();
+    let mut junk = png(8, 8)[..40].to_vec();
+    junk.extend_from_slice(&[7u8; 64]);
+    let cases: Vec<(Vec<u8>, &str, &str)> = vec![
+        (svg, "image/png", "PNG, JPEG or WebP"),
+        (
+            b"<html><script>alert(1)</script></html>".to_vec(),
+            "image/png",
+            "PNG, JPEG or WebP",
+        ),
+        (junk, "image/png", "valid image"),
+        (vec![0u8; 256 * 1024 + 1], "image/png", "256 KiB"),
+        (png(1025, 8), "image/png", "1024"),
+    ];
+    for (bytes, content_type, fragment) in cases {
+        let (status, _, err) = json_of(put(bytes, content_type).await.unwrap()).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{err}");
+        assert_eq!(err["field"], "logo");
+        assert!(err["message"].as_str().unwrap().contains(fragment), "{err}");
+    }
+    assert_eq!(
+        app.api()
+            .get(app.url(&logo_url))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK,
+        "the refused uploads changed nothing"
+    );
+
+    // Another account cannot touch it.
+    let res = app
+        .api()
+        .delete(app.url(&format!("/services/admin/v1/private-apps/{id}/logo")))
+        .bearer_auth(&other_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+
+    // Replacing deletes the old image; removing clears the app's logoUrl.
+    let (_, _, second) = json_of(put(png(16, 16), "image/png").await.unwrap()).await;
+    assert_ne!(second["logoUrl"], logo_url.as_str());
+    assert_eq!(
+        app.api()
+            .get(app.url(&logo_url))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+    let res = console
+        .admin(Method::DELETE, &format!("/private-apps/{id}/logo"), None)
+        .await;
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    let (_, _, shown) = json_of(
+        console
+            .admin(Method::GET, &format!("/private-apps/{id}"), None)
+            .await,
+    )
+    .await;
+    assert_eq!(shown["logoUrl"], serde_json::Value::Null);
 }

@@ -10,6 +10,7 @@ pub mod clock;
 pub mod error;
 pub mod filter;
 pub mod ids;
+pub mod logo;
 pub mod principal;
 pub mod private_app;
 pub mod records;

@@ -136,6 +136,16 @@ pub trait Store: crate::records::RecordStore + Send + Sync + 'static {
         new_token: &TokenRecord,
         old: OldTokens,
     ) -> StoreResult<()>;
+    /// Point the app at a new logo (or none) and delete the old logo row.
+    async fn replace_private_app_logo(
+        &self,
+        account_id: &str,
+        app_id: &str,
+        new: Option<&crate::logo::Logo>,
+        old_id: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()>;
+    async fn get_logo(&self, id: &str) -> StoreResult<Option<crate::logo::Logo>>;
     /// Delete the app and revoke (delete) all its tokens.
     async fn delete_private_app(&self, account_id: &str, id: &str) -> StoreResult<bool>;
 

@@ -8,6 +8,7 @@ mod console;
 mod error;
 mod extract;
 mod health;
+mod logos;
 mod middleware;
 mod state;
 
@@ -22,6 +23,7 @@ pub fn router(state: AppState) -> Router {
         .merge(api::router())
         .merge(admin::router())
         .merge(console::router())
+        .merge(logos::router())
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
         .with_state(state);

@@ -17,12 +17,13 @@ use chrono::{DateTime, Utc};
 use rows::{ms, AccountRow, AuditRow, PrivateAppViewRow, SessionUserRow, TokenLookupRow, UserRow};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::Migrator;
-use sqlx::{AnyConnection, AnyPool, Executor};
+use sqlx::{AnyConnection, AnyPool, Executor, Row};
 use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 use switchboard_core::account::{Account, User};
 use switchboard_core::audit::{AuditEntry, AuditQuery};
+use switchboard_core::logo::Logo;
 use switchboard_core::private_app::PrivateApp;
 use switchboard_core::session::Session;
 use switchboard_core::store::{
@@ -520,14 +521,107 @@ impl Store for SqlStore {
     }
 
     async fn delete_private_app(&self, account_id: &str, id: &str) -> StoreResult<bool> {
-        // Tokens go with the app (on delete cascade).
-        let done = sqlx::query("delete from private_apps where id = $1 and account_id = $2")
+        with_retry!(async {
+            let mut tx = self.pool.begin().await.map_err(err)?;
+            // Tokens go with the app (on delete cascade); its logo goes explicitly.
+            let logo: Option<Option<String>> = sqlx::query_scalar(
+                "select logo_id from private_apps where id = $1 and account_id = $2",
+            )
             .bind(id)
             .bind(account_id)
-            .execute(&self.pool)
+            .fetch_optional(&mut *tx)
             .await
             .map_err(err)?;
-        Ok(done.rows_affected() > 0)
+            let Some(logo) = logo else { return Ok(false) };
+            sqlx::query("delete from private_apps where id = $1 and account_id = $2")
+                .bind(id)
+                .bind(account_id)
+                .execute(&mut *tx)
+                .await
+                .map_err(err)?;
+            if let Some(logo) = logo {
+                sqlx::query("delete from logos where id = $1")
+                    .bind(logo)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(err)?;
+            }
+            tx.commit().await.map_err(err)?;
+            Ok(true)
+        })
+    }
+
+    async fn replace_private_app_logo(
+        &self,
+        account_id: &str,
+        app_id: &str,
+        new: Option<&Logo>,
+        old_id: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        with_retry!(async {
+            let mut tx = self.pool.begin().await.map_err(err)?;
+            if let Some(logo) = new {
+                sqlx::query(
+                    "insert into logos (id, account_id, content_type, bytes, created_at, updated_at) \
+                     values ($1, $2, $3, $4, $5, $5)",
+                )
+                .bind(&logo.id)
+                .bind(&logo.account_id)
+                .bind(logo.content_type)
+                .bind(&logo.bytes)
+                .bind(ms(logo.created_at))
+                .execute(&mut *tx)
+                .await
+                .map_err(err)?;
+            }
+            let updated = sqlx::query(
+                "update private_apps set logo_id = $1, updated_at = $2 where id = $3 and account_id = $4",
+            )
+            .bind(new.map(|l| l.id.clone()))
+            .bind(ms(now))
+            .bind(app_id)
+            .bind(account_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(err)?;
+            if updated.rows_affected() == 0 {
+                tx.rollback().await.map_err(err)?;
+                return Err(StoreError::NotFound);
+            }
+            if let Some(old) = old_id {
+                sqlx::query("delete from logos where id = $1 and account_id = $2")
+                    .bind(old)
+                    .bind(account_id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(err)?;
+            }
+            tx.commit().await.map_err(err)
+        })
+    }
+
+    async fn get_logo(&self, id: &str) -> StoreResult<Option<Logo>> {
+        let row = sqlx::query(
+            "select id, account_id, content_type, bytes, created_at from logos where id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(err)?;
+        let Some(row) = row else { return Ok(None) };
+        let content_type: String = row.try_get("content_type").map_err(err)?;
+        Ok(Some(Logo {
+            id: row.try_get("id").map_err(err)?,
+            account_id: row.try_get("account_id").map_err(err)?,
+            // Only types that passed validation are ever stored.
+            content_type: ["image/png", "image/jpeg", "image/webp"]
+                .into_iter()
+                .find(|t| *t == content_type)
+                .ok_or_else(|| StoreError::Other(format!("unexpected logo type {content_type}")))?,
+            bytes: row.try_get("bytes").map_err(err)?,
+            created_at: rows::time(row.try_get("created_at").map_err(err)?)?,
+        }))
     }
 
     async fn find_token(&self, hash: &TokenHash) -> StoreResult<Option<TokenLookup>> {

@@ -162,6 +162,8 @@ async fn list(
         }
     };
     let filter = match q.get("filter") {
+        // An empty `filter=` (as form-built URLs send) means no filter.
+        Some(text) if text.trim().is_empty() => None,
         Some(text) => Some(parse_filter(m, text).map_err(|e| {
             let mut err =
                 ApiError::new(StatusCode::BAD_REQUEST, "invalid_filter", e.message.clone());

@@ -42,6 +42,7 @@ async fn script() -> impl IntoResponse {
 
 struct AppRow {
     id: String,
+    logo_url: Option<String>,
     name: String,
     description: String,
     scopes: String,
@@ -133,6 +134,7 @@ async fn render_list(
         apps: apps
             .into_iter()
             .map(|v| AppRow {
+                logo_url: v.app.logo_id.as_ref().map(|l| format!("/logos/{l}")),
                 id: v.app.id,
                 name: v.app.name,
                 description: v.app.description,
