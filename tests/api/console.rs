@@ -368,6 +368,13 @@ async fn health_and_request_ids(backend: Backend) {
         res.json::<serde_json::Value>().await.unwrap()["error"],
         "not_found"
     );
+    // Prometheus metrics, labelled by route template (not by raw path).
+    let metrics = app.api().get(app.url("/metrics")).send().await.unwrap();
+    assert_eq!(metrics.status(), StatusCode::OK);
+    let text = metrics.text().await.unwrap();
+    assert!(text.contains("switchboard_http_requests_total"), "{text}");
+    assert!(text.contains(r#"route="/readyz""#));
+    assert!(text.contains("switchboard_http_request_duration_seconds_bucket"));
     // A request id sent by the client is kept.
     let res = app
         .api()

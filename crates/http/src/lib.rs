@@ -10,6 +10,7 @@ mod extract;
 mod health;
 mod logos;
 mod middleware;
+mod request_metrics;
 mod state;
 
 pub use state::{AppState, HttpConfig};
@@ -24,6 +25,8 @@ pub fn router(state: AppState) -> Router {
         .merge(admin::router())
         .merge(console::router())
         .merge(logos::router())
+        .route_layer(axum::middleware::from_fn(request_metrics::track))
+        .route("/metrics", axum::routing::get(request_metrics::scrape))
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
         .with_state(state);
