@@ -266,7 +266,7 @@ async fn forms_without_a_valid_csrf_token_or_from_another_origin_are_refused(bac
     let browser = app.browser();
     let csrf = browser.page_csrf("/login").await;
     type Form<'a> = &'a [(&'a str, &'a str)];
-    let attempts: [(Form, Option<&str>); 3] = [
+    let attempts: [(Form, Option<&str>); 4] = [
         (
             &[("email", "csrf@co.example"), ("password", PASSWORD)],
             None,
@@ -286,6 +286,14 @@ async fn forms_without_a_valid_csrf_token_or_from_another_origin_are_refused(bac
                 ("csrf_token", &csrf),
             ],
             Some("https://evil.example"),
+        ),
+        (
+            &[
+                ("email", "csrf@co.example"),
+                ("password", PASSWORD),
+                ("csrf_token", "forged"),
+            ],
+            Some("null"),
         ),
     ];
     for (form, origin) in attempts {

@@ -7,6 +7,7 @@ mod backends;
 mod helpers;
 
 mod admin_api;
+mod browser;
 mod cli;
 mod console;
 mod multi_node;

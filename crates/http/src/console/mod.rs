@@ -36,12 +36,17 @@ fn csrf_matches(submitted: &str, expected: &str) -> bool {
     !expected.is_empty() && bool::from(submitted.as_bytes().ct_eq(expected.as_bytes()))
 }
 
-/// Browsers send `Origin` on form posts; when present it must be this site.
-/// (Absent `Origin` is allowed: the CSRF token still has to match.)
+/// Browsers send `Origin` on form posts; when it names a site, it must be
+/// this one. An absent `Origin`, or `null` (what Chrome sends from our pages,
+/// which carry `Referrer-Policy: no-referrer`), proves nothing either way:
+/// the CSRF token still has to match.
 fn same_origin(headers: &HeaderMap, state: &AppState) -> bool {
     let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
         return true;
     };
+    if origin == "null" {
+        return true;
+    }
     if origin == state.config.issuer_origin() {
         return true;
     }
