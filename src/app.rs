@@ -3,11 +3,14 @@
 
 use crate::config::Config;
 use anyhow::Context;
+use chrono::Duration;
 use secrecy::ExposeSecret;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use switchboard_core::clock::{Clock, SystemClock};
+use switchboard_core::oauth::OAuthSettings;
+use switchboard_core::secret_box::ServerKey;
 use switchboard_core::store::Store;
 use switchboard_core::Services;
 use switchboard_http::{AppState, HttpConfig};
@@ -29,6 +32,61 @@ pub async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
         .await
         .context("running database migrations")?;
     Ok(Arc::new(store))
+}
+
+/// An issuer with port 0 (tests, ephemeral ports) gets the port actually bound.
+fn bound_issuer(issuer: &str, listener: &TcpListener) -> String {
+    match (url::Url::parse(issuer), listener.local_addr()) {
+        (Ok(mut u), Ok(addr)) if u.port() == Some(0) => {
+            if u.set_port(Some(addr.port())).is_err() {
+                return issuer.to_owned();
+            }
+            // Keep the issuer exactly as configured otherwise (no slash added).
+            let text = u.to_string();
+            if issuer.ends_with('/') || u.path() != "/" {
+                text
+            } else {
+                text.trim_end_matches('/').to_owned()
+            }
+        }
+        _ => issuer.to_owned(),
+    }
+}
+
+/// The key that seals OAuth client secrets: configured, or read from (and
+/// on first start generated into) `<data_dir>/server.key`, readable only by
+/// its owner.
+fn server_key(config: &Config) -> anyhow::Result<ServerKey> {
+    if let Some(k) = &config.server_key {
+        return ServerKey::from_base64(k.expose_secret()).context("--server-key");
+    }
+    let path = config.data_dir.join("server.key");
+    match std::fs::read_to_string(&path) {
+        Ok(text) => ServerKey::from_base64(&text)
+            .with_context(|| format!("the server key in {}", path.display())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            std::fs::create_dir_all(&config.data_dir)
+                .with_context(|| format!("creating {}", config.data_dir.display()))?;
+            let (key, text) = ServerKey::generate();
+            write_private(&path, &text)
+                .with_context(|| format!("writing the server key to {}", path.display()))?;
+            tracing::info!(path = %path.display(), "generated a new server key");
+            Ok(key)
+        }
+        Err(e) => Err(e).with_context(|| format!("reading {}", path.display())),
+    }
+}
+
+/// Create a file only its owner can read; never overwrite one.
+fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path)?;
+    file.write_all(text.as_bytes())?;
+    file.sync_all()
 }
 
 /// How often expired rows are purged and planner statistics refreshed.
@@ -53,9 +111,18 @@ impl Application {
         let listener = TcpListener::bind(config.bind)
             .await
             .with_context(|| format!("cannot listen on {}", config.bind))?;
-        let services = Arc::new(Services::new(store, clock));
+        let issuer = bound_issuer(&config.issuer, &listener);
+        let oauth = OAuthSettings {
+            issuer: issuer.clone(),
+            require_pkce: config.require_pkce,
+            refresh_grace: Duration::seconds(i64::from(config.refresh_grace_secs)),
+            refresh_idle: Duration::days(i64::from(config.refresh_idle_days)),
+            refresh_absolute: Duration::days(i64::from(config.refresh_absolute_days)),
+        };
+        let key = server_key(&config)?;
+        let services = Arc::new(Services::new(store, clock).with_oauth(oauth, key));
         let http = HttpConfig {
-            issuer: config.issuer.clone(),
+            issuer,
             rate_limit_per_10s: config.rate_limit_per_10s,
         };
         Ok(Application {

@@ -52,6 +52,24 @@ pub struct ServeArgs {
     /// Requests per token per 10 seconds on the APIs. Default 100. Env: SWITCHBOARD_RATE_LIMIT.
     #[arg(long, env = "SWITCHBOARD_RATE_LIMIT")]
     pub rate_limit: Option<u32>,
+    /// Every OAuth client must use PKCE. Env: SWITCHBOARD_REQUIRE_PKCE.
+    #[arg(long, env = "SWITCHBOARD_REQUIRE_PKCE")]
+    pub require_pkce: bool,
+    /// Seconds a rotated refresh token still yields a new pair (0 disables). Default 10.
+    /// Env: SWITCHBOARD_REFRESH_GRACE_SECONDS.
+    #[arg(long, env = "SWITCHBOARD_REFRESH_GRACE_SECONDS")]
+    pub refresh_grace_seconds: Option<u32>,
+    /// Days a refresh token lives unused. Default 30. Env: SWITCHBOARD_REFRESH_IDLE_DAYS.
+    #[arg(long, env = "SWITCHBOARD_REFRESH_IDLE_DAYS")]
+    pub refresh_idle_days: Option<u32>,
+    /// Days a grant's refresh tokens live at most. Default 365. Env: SWITCHBOARD_REFRESH_ABSOLUTE_DAYS.
+    #[arg(long, env = "SWITCHBOARD_REFRESH_ABSOLUTE_DAYS")]
+    pub refresh_absolute_days: Option<u32>,
+    /// Key sealing OAuth client secrets: base64 of 32 bytes. Default: generated into
+    /// <data-dir>/server.key on first start. Every node of a cluster needs the same key.
+    /// Env: SWITCHBOARD_SERVER_KEY.
+    #[arg(long, env = "SWITCHBOARD_SERVER_KEY", hide_env_values = true)]
+    pub server_key: Option<String>,
 }
 
 /// The TOML file: the same keys as the flags, in snake_case.
@@ -65,6 +83,11 @@ struct FileConfig {
     db_max_connections: Option<u32>,
     db_statement_timeout: Option<u64>,
     rate_limit: Option<u32>,
+    require_pkce: Option<bool>,
+    refresh_grace_seconds: Option<u32>,
+    refresh_idle_days: Option<u32>,
+    refresh_absolute_days: Option<u32>,
+    server_key: Option<String>,
 }
 
 #[derive(Clone)]
@@ -75,6 +98,12 @@ pub struct Config {
     pub database_url: Option<SecretString>,
     pub pool: PoolSettings,
     pub rate_limit_per_10s: u32,
+    pub require_pkce: bool,
+    pub refresh_grace_secs: u32,
+    pub refresh_idle_days: u32,
+    pub refresh_absolute_days: u32,
+    /// Base64 of the 32-byte server key; `None`: `<data_dir>/server.key`.
+    pub server_key: Option<SecretString>,
 }
 
 impl std::fmt::Debug for Config {
@@ -89,6 +118,14 @@ impl std::fmt::Debug for Config {
             )
             .field("pool", &self.pool)
             .field("rate_limit_per_10s", &self.rate_limit_per_10s)
+            .field("require_pkce", &self.require_pkce)
+            .field("refresh_grace_secs", &self.refresh_grace_secs)
+            .field("refresh_idle_days", &self.refresh_idle_days)
+            .field("refresh_absolute_days", &self.refresh_absolute_days)
+            .field(
+                "server_key",
+                &self.server_key.as_ref().map(|_| "[redacted]"),
+            )
             .finish()
     }
 }
@@ -126,10 +163,33 @@ impl Config {
         if let Some(secs) = common.db_statement_timeout.or(file.db_statement_timeout) {
             pool.statement_timeout = std::time::Duration::from_secs(secs.max(1));
         }
+        let refresh_idle_days = serve
+            .refresh_idle_days
+            .or(file.refresh_idle_days)
+            .unwrap_or(30);
+        let refresh_absolute_days = serve
+            .refresh_absolute_days
+            .or(file.refresh_absolute_days)
+            .unwrap_or(365);
+        if refresh_idle_days == 0 || refresh_absolute_days == 0 {
+            bail!("refresh_idle_days and refresh_absolute_days must be at least 1");
+        }
         Ok(Config {
             bind,
             pool,
             issuer,
+            require_pkce: serve.require_pkce || file.require_pkce.unwrap_or(false),
+            refresh_grace_secs: serve
+                .refresh_grace_seconds
+                .or(file.refresh_grace_seconds)
+                .unwrap_or(10),
+            refresh_idle_days,
+            refresh_absolute_days,
+            server_key: serve
+                .server_key
+                .clone()
+                .or(file.server_key)
+                .map(SecretString::from),
             data_dir: common
                 .data_dir
                 .clone()
@@ -148,11 +208,17 @@ impl Config {
     pub fn for_tests(data_dir: &Path) -> Config {
         Config {
             bind: SocketAddr::from(([127, 0, 0, 1], 0)),
-            issuer: DEFAULT_ISSUER.to_owned(),
+            // Port 0: the application puts the port it bound in its place.
+            issuer: "http://127.0.0.1:0".to_owned(),
             data_dir: data_dir.to_owned(),
             database_url: None,
             pool: PoolSettings::default(),
             rate_limit_per_10s: DEFAULT_RATE_LIMIT,
+            require_pkce: false,
+            refresh_grace_secs: 10,
+            refresh_idle_days: 30,
+            refresh_absolute_days: 365,
+            server_key: None,
         }
     }
 }

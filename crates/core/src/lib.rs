@@ -1,4 +1,5 @@
-//! Switchboard's domain: accounts, users, sessions, tokens, Private Apps.
+//! Switchboard's domain: accounts, users, sessions, tokens, Private Apps,
+//! the OAuth 2.0 authorization server and the data modules.
 //!
 //! Nothing here knows about HTTP or a database driver. Services take their
 //! inputs already parsed, read the time from a [`clock::Clock`], and talk to
@@ -11,10 +12,12 @@ pub mod error;
 pub mod filter;
 pub mod ids;
 pub mod logo;
+pub mod oauth;
 pub mod principal;
 pub mod private_app;
 pub mod records;
 pub mod scope;
+pub mod secret_box;
 pub mod services;
 pub mod session;
 pub mod store;

@@ -71,17 +71,46 @@ pub fn validate(bytes: &[u8]) -> Result<&'static str> {
     Ok(content_type)
 }
 
+/// Which kind of app a logo belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogoOwner {
+    PrivateApp,
+    OAuthApp,
+}
+
+impl LogoOwner {
+    fn audit_prefix(self) -> &'static str {
+        match self {
+            LogoOwner::PrivateApp => "private_app",
+            LogoOwner::OAuthApp => "oauth_app",
+        }
+    }
+}
+
 impl Services {
-    /// Store a new logo for a Private App, replacing (and deleting) its old one.
-    pub async fn set_private_app_logo(
+    async fn current_logo(
         &self,
+        owner: LogoOwner,
+        account_id: &str,
+        app_id: &str,
+    ) -> Result<Option<String>> {
+        Ok(match owner {
+            LogoOwner::PrivateApp => self.get_private_app(account_id, app_id).await?.app.logo_id,
+            LogoOwner::OAuthApp => self.get_oauth_app(account_id, app_id).await?.app.logo_id,
+        })
+    }
+
+    /// Store a new logo for an app, replacing (and deleting) its old one.
+    pub async fn set_logo(
+        &self,
+        owner: LogoOwner,
         account_id: &str,
         actor: &str,
         app_id: &str,
         bytes: Vec<u8>,
     ) -> Result<String> {
         let content_type = validate(&bytes)?;
-        let view = self.get_private_app(account_id, app_id).await?;
+        let old = self.current_logo(owner, account_id, app_id).await?;
         let now = self.clock.now();
         let logo = Logo {
             id: new_id(),
@@ -91,18 +120,13 @@ impl Services {
             created_at: now,
         };
         self.store
-            .replace_private_app_logo(
-                account_id,
-                app_id,
-                Some(&logo),
-                view.app.logo_id.as_deref(),
-                now,
-            )
+            .replace_logo(owner, account_id, app_id, Some(&logo), old.as_deref(), now)
             .await?;
+        let action = format!("{}.logo_set", owner.audit_prefix());
         self.audit(AuditEntry::new(
             account_id,
             actor,
-            "private_app.logo_set",
+            &action,
             Some(app_id),
             now,
         ))
@@ -110,21 +134,23 @@ impl Services {
         Ok(logo.id)
     }
 
-    pub async fn remove_private_app_logo(
+    pub async fn remove_logo(
         &self,
+        owner: LogoOwner,
         account_id: &str,
         actor: &str,
         app_id: &str,
     ) -> Result<()> {
-        let view = self.get_private_app(account_id, app_id).await?;
+        let old = self.current_logo(owner, account_id, app_id).await?;
         let now = self.clock.now();
         self.store
-            .replace_private_app_logo(account_id, app_id, None, view.app.logo_id.as_deref(), now)
+            .replace_logo(owner, account_id, app_id, None, old.as_deref(), now)
             .await?;
+        let action = format!("{}.logo_removed", owner.audit_prefix());
         self.audit(AuditEntry::new(
             account_id,
             actor,
-            "private_app.logo_removed",
+            &action,
             Some(app_id),
             now,
         ))

@@ -22,6 +22,25 @@ pub enum Actor {
         app_name: String,
         token_id: String,
     },
+    /// An OAuth access token: for the user who authorized the app, or (the
+    /// `client_credentials` grant) for the app itself.
+    OAuth {
+        app_id: String,
+        app_name: String,
+        client_id: String,
+        user: Option<User>,
+        token_id: String,
+    },
+}
+
+impl Actor {
+    /// The token behind the call, for per-token rate limits.
+    pub fn token_id(&self) -> Option<&str> {
+        match self {
+            Actor::User(_) => None,
+            Actor::PrivateApp { token_id, .. } | Actor::OAuth { token_id, .. } => Some(token_id),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -49,6 +68,8 @@ impl Principal {
         match &self.actor {
             Actor::User(u) => format!("user:{}", u.id),
             Actor::PrivateApp { app_id, .. } => format!("private_app:{app_id}"),
+            Actor::OAuth { user: Some(u), .. } => format!("user:{}", u.id),
+            Actor::OAuth { app_id, .. } => format!("oauth_app:{app_id}"),
         }
     }
 
@@ -94,8 +115,9 @@ impl Services {
             account_name,
             app_id,
             app_name,
-            scopes,
+            mut scopes,
             user,
+            client_id,
         }) = found
         else {
             return Err(Error::Unauthenticated(
@@ -132,20 +154,33 @@ impl Services {
                 }
             });
         }
-        let actor = match record.kind {
-            TokenKind::PrivateApp => Actor::PrivateApp {
+        let actor = match (record.kind, client_id) {
+            (TokenKind::OAuthAccess, Some(client_id)) => {
+                // Admin scopes only ever work for a user who is an admin now.
+                if user.as_ref().is_some_and(|u| u.role != Role::Admin) {
+                    scopes = scopes
+                        .iter()
+                        .filter(|s| !matches!(s, Scope::AdminRead | Scope::AdminWrite))
+                        .collect();
+                }
+                Actor::OAuth {
+                    app_id,
+                    app_name,
+                    client_id,
+                    user,
+                    token_id: record.id.clone(),
+                }
+            }
+            (TokenKind::PrivateApp, None) => Actor::PrivateApp {
                 app_id,
                 app_name,
                 token_id: record.id.clone(),
             },
-            _ => match user {
-                Some(u) => Actor::User(u),
-                None => Actor::PrivateApp {
-                    app_id,
-                    app_name,
-                    token_id: record.id.clone(),
-                },
-            },
+            _ => {
+                return Err(Error::Unauthenticated(
+                    "the token is unknown or has been deleted".into(),
+                ))
+            }
         };
         Ok(Principal {
             account_id: record.account_id,

@@ -130,6 +130,11 @@ fn new_token_record(app: &PrivateApp, now: DateTime<Utc>) -> (PlainToken, TokenR
             .expires_in_days
             .map(|d| now + Duration::days(i64::from(d))),
         revoked_at: None,
+        grant_id: None,
+        family_id: None,
+        scopes: None,
+        rotated_at: None,
+        family_started_at: None,
     };
     (plain, record)
 }

@@ -2,6 +2,8 @@
 //! Each feature module adds its operations in its own `impl Services` block.
 
 use crate::clock::Clock;
+use crate::oauth::OAuthSettings;
+use crate::secret_box::ServerKey;
 use crate::store::Store;
 use crate::throttle::SignInThrottle;
 use std::sync::Arc;
@@ -10,6 +12,9 @@ pub struct Services {
     pub store: Arc<dyn Store>,
     pub clock: Arc<dyn Clock>,
     pub sign_in_throttle: SignInThrottle,
+    pub oauth: OAuthSettings,
+    /// Seals OAuth client secrets; `None` in tools that never touch them.
+    pub server_key: Option<ServerKey>,
 }
 
 impl Services {
@@ -18,12 +23,22 @@ impl Services {
             store,
             clock,
             sign_in_throttle: SignInThrottle::default(),
+            oauth: OAuthSettings::default(),
+            server_key: None,
         }
+    }
+
+    /// What the OAuth server needs: its settings and the server key.
+    pub fn with_oauth(mut self, settings: OAuthSettings, key: ServerKey) -> Self {
+        self.oauth = settings;
+        self.server_key = Some(key);
+        self
     }
 }
 
 impl Services {
-    /// Periodic upkeep: purge expired sessions and idempotency keys, refresh
+    /// Periodic upkeep: purge expired sessions, idempotency keys, consent
+    /// transactions and authorization codes; refresh
     /// planner statistics. Safe to run on every node at once.
     pub async fn maintain(&self) -> crate::Result<u64> {
         use crate::session::{ABSOLUTE_TIMEOUT_DAYS, IDLE_TIMEOUT_HOURS};
@@ -35,6 +50,7 @@ impl Services {
                 now - Duration::hours(IDLE_TIMEOUT_HOURS),
                 now - Duration::days(ABSOLUTE_TIMEOUT_DAYS),
                 now - Duration::hours(crate::records::IDEMPOTENCY_HOURS),
+                now,
             )
             .await?;
         self.store.refresh_statistics(false).await?;

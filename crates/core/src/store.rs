@@ -5,6 +5,7 @@
 
 use crate::account::{Account, User};
 use crate::audit::AuditEntry;
+use crate::logo::LogoOwner;
 use crate::private_app::PrivateApp;
 use crate::scope::ScopeSet;
 use crate::session::Session;
@@ -32,7 +33,7 @@ pub mod constraint {
     pub const USER_EMAIL: &str = "users_email_key";
 }
 
-/// A stored credential (Private App token today; OAuth tokens use the same table).
+/// A stored credential: a Private App token, or an OAuth access or refresh token.
 #[derive(Debug, Clone)]
 pub struct TokenRecord {
     pub id: String,
@@ -45,6 +46,16 @@ pub struct TokenRecord {
     pub last_used_at: Option<DateTime<Utc>>,
     pub expires_at: Option<DateTime<Utc>>,
     pub revoked_at: Option<DateTime<Utc>>,
+    /// OAuth tokens: the grant they were issued under …
+    pub grant_id: Option<String>,
+    /// … the family (one code redemption and its refreshes) …
+    pub family_id: Option<String>,
+    /// … the scopes they carry …
+    pub scopes: Option<ScopeSet>,
+    /// … when a refresh token was exchanged for a new pair …
+    pub rotated_at: Option<DateTime<Utc>>,
+    /// … and when the family began (the refresh tokens' absolute lifetime).
+    pub family_started_at: Option<DateTime<Utc>>,
 }
 
 impl TokenRecord {
@@ -61,9 +72,13 @@ pub struct TokenLookup {
     pub account_name: String,
     pub app_id: String,
     pub app_name: String,
+    /// What the token may do now: its app's scopes for a Private App token;
+    /// for an OAuth token, its own scopes within its app's current ones.
     pub scopes: ScopeSet,
     /// The user the token acts for, when it acts for one.
     pub user: Option<User>,
+    /// OAuth tokens: the app's client id.
+    pub client_id: Option<String>,
 }
 
 /// A Private App with what the list and detail views show of its current token.
@@ -82,7 +97,9 @@ pub enum OldTokens {
 }
 
 #[async_trait]
-pub trait Store: crate::records::RecordStore + Send + Sync + 'static {
+pub trait Store:
+    crate::records::RecordStore + crate::oauth::store::OAuthStore + Send + Sync + 'static
+{
     /// Is the database reachable right now?
     async fn ping(&self) -> StoreResult<()>;
 
@@ -93,11 +110,13 @@ pub trait Store: crate::records::RecordStore + Send + Sync + 'static {
     /// Delete what has expired: sessions idle since `idle_before` or started
     /// before `started_before`, idempotency keys created before `keys_before`.
     /// Returns how many rows went.
+    /// and expired consent transactions and authorization codes (before `now`).
     async fn purge_expired(
         &self,
         idle_before: DateTime<Utc>,
         started_before: DateTime<Utc>,
         keys_before: DateTime<Utc>,
+        now: DateTime<Utc>,
     ) -> StoreResult<u64>;
 
     // accounts and users
@@ -109,7 +128,8 @@ pub trait Store: crate::records::RecordStore + Send + Sync + 'static {
     async fn list_users(&self, account_id: &str) -> StoreResult<Vec<User>>;
     async fn count_active_admins(&self, account_id: &str) -> StoreResult<i64>;
     /// Save role/active; when the user is deactivated, also end their sessions
-    /// and revoke every token issued on their behalf, in the same transaction.
+    /// and revoke their grants and every token issued on their behalf, in the
+    /// same transaction.
     async fn update_user(&self, user: &User, now: DateTime<Utc>) -> StoreResult<()>;
 
     // sessions (keyed by the hash of the session id)
@@ -137,8 +157,9 @@ pub trait Store: crate::records::RecordStore + Send + Sync + 'static {
         old: OldTokens,
     ) -> StoreResult<()>;
     /// Point the app at a new logo (or none) and delete the old logo row.
-    async fn replace_private_app_logo(
+    async fn replace_logo(
         &self,
+        owner: LogoOwner,
         account_id: &str,
         app_id: &str,
         new: Option<&crate::logo::Logo>,

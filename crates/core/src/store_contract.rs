@@ -58,6 +58,11 @@ fn app_with_token(
         last_used_at: None,
         expires_at,
         revoked_at: None,
+        grant_id: None,
+        family_id: None,
+        scopes: None,
+        rotated_at: None,
+        family_started_at: None,
     };
     let app = PrivateApp {
         id: app_id,
@@ -661,6 +666,7 @@ async fn records_and_their_feed(store: &dyn Store) {
             t0 - Duration::days(365),
             t0 - Duration::days(365),
             t0 + Duration::seconds(1),
+            t0,
         )
         .await
         .unwrap();

@@ -10,6 +10,7 @@ mod extract;
 mod health;
 mod logos;
 mod middleware;
+mod oauth;
 mod request_metrics;
 mod state;
 
@@ -19,10 +20,12 @@ use axum::Router;
 
 /// The whole application router.
 pub fn router(state: AppState) -> Router {
+    let issuer = state.config.issuer.clone();
     let app = Router::new()
         .merge(health::router())
         .merge(api::router())
         .merge(admin::router())
+        .merge(oauth::router(&issuer))
         .merge(console::router())
         .merge(logos::router())
         .route_layer(axum::middleware::from_fn(request_metrics::track))

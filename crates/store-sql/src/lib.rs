@@ -7,6 +7,7 @@
 
 #[macro_use]
 mod retry;
+mod oauth;
 mod records;
 mod rows;
 #[cfg(feature = "test-support")]
@@ -23,7 +24,7 @@ use std::str::FromStr;
 use std::time::Duration;
 use switchboard_core::account::{Account, User};
 use switchboard_core::audit::{AuditEntry, AuditQuery};
-use switchboard_core::logo::Logo;
+use switchboard_core::logo::{Logo, LogoOwner};
 use switchboard_core::private_app::PrivateApp;
 use switchboard_core::session::Session;
 use switchboard_core::store::{
@@ -223,6 +224,7 @@ impl Store for SqlStore {
         idle_before: DateTime<Utc>,
         started_before: DateTime<Utc>,
         keys_before: DateTime<Utc>,
+        now: DateTime<Utc>,
     ) -> StoreResult<u64> {
         let sessions =
             sqlx::query("delete from sessions where last_seen_at < $1 or created_at < $2")
@@ -236,7 +238,20 @@ impl Store for SqlStore {
             .execute(&self.pool)
             .await
             .map_err(err)?;
-        Ok(sessions.rows_affected() + keys.rows_affected())
+        let mut purged = sessions.rows_affected() + keys.rows_affected();
+        // A used code is kept until it expires: a replay must still find it.
+        for sql in [
+            "delete from oauth_consents where expires_at < $1",
+            "delete from oauth_codes where expires_at < $1",
+        ] {
+            purged += sqlx::query(sql)
+                .bind(ms(now))
+                .execute(&self.pool)
+                .await
+                .map_err(err)?
+                .rows_affected();
+        }
+        Ok(purged)
     }
 
     async fn create_account_with_admin(&self, account: &Account, admin: &User) -> StoreResult<()> {
@@ -339,6 +354,7 @@ impl Store for SqlStore {
                 .execute(&mut *tx)
                 .await
                 .map_err(err)?;
+                oauth::revoke_user_grants(&mut tx, &user.id, ms(now)).await?;
             }
             tx.commit().await.map_err(err)
         })
@@ -551,8 +567,9 @@ impl Store for SqlStore {
         })
     }
 
-    async fn replace_private_app_logo(
+    async fn replace_logo(
         &self,
+        owner: LogoOwner,
         account_id: &str,
         app_id: &str,
         new: Option<&Logo>,
@@ -575,16 +592,18 @@ impl Store for SqlStore {
                 .await
                 .map_err(err)?;
             }
-            let updated = sqlx::query(
-                "update private_apps set logo_id = $1, updated_at = $2 where id = $3 and account_id = $4",
-            )
-            .bind(new.map(|l| l.id.clone()))
-            .bind(ms(now))
-            .bind(app_id)
-            .bind(account_id)
-            .execute(&mut *tx)
-            .await
-            .map_err(err)?;
+            let sql = match owner {
+                LogoOwner::PrivateApp => "update private_apps set logo_id = $1, updated_at = $2 where id = $3 and account_id = $4",
+                LogoOwner::OAuthApp => "update oauth_apps set logo_id = $1, updated_at = $2 where id = $3 and account_id = $4",
+            };
+            let updated = sqlx::query(sql)
+                .bind(new.map(|l| l.id.clone()))
+                .bind(ms(now))
+                .bind(app_id)
+                .bind(account_id)
+                .execute(&mut *tx)
+                .await
+                .map_err(err)?;
             if updated.rows_affected() == 0 {
                 tx.rollback().await.map_err(err)?;
                 return Err(StoreError::NotFound);
@@ -626,12 +645,17 @@ impl Store for SqlStore {
 
     async fn find_token(&self, hash: &TokenHash) -> StoreResult<Option<TokenLookup>> {
         let row: Option<TokenLookupRow> = sqlx::query_as(
+            // A token belongs to a Private App, or to an OAuth app through its grant.
             "select t.id, t.account_id, t.kind, t.token_hash, t.private_app_id, t.user_id, t.created_at, \
-             t.last_used_at, t.expires_at, t.revoked_at, a.name as account_name, \
-             p.id as app_id, p.name as app_name, p.scopes as app_scopes \
+             t.last_used_at, t.expires_at, t.revoked_at, t.grant_id, t.family_id, t.scopes, t.rotated_at, \
+             t.family_started_at, a.name as account_name, \
+             coalesce(p.id, o.id) as app_id, coalesce(p.name, o.name) as app_name, \
+             coalesce(p.scopes, o.scopes) as app_scopes, o.client_id \
              from tokens t join accounts a on a.id = t.account_id \
-             join private_apps p on p.id = t.private_app_id \
-             where t.token_hash = $1",
+             left join private_apps p on p.id = t.private_app_id \
+             left join oauth_grants g on g.id = t.grant_id \
+             left join oauth_apps o on o.id = g.app_id \
+             where t.token_hash = $1 and (p.id is not null or o.id is not null)",
         )
         .bind(hash.as_str())
         .fetch_optional(&self.pool)
@@ -734,10 +758,11 @@ async fn insert_user(conn: &mut AnyConnection, u: &User) -> StoreResult<()> {
     .map_err(db_err(constraint::USER_EMAIL))
 }
 
-async fn insert_token(conn: &mut AnyConnection, t: &TokenRecord) -> StoreResult<()> {
+pub(crate) async fn insert_token(conn: &mut AnyConnection, t: &TokenRecord) -> StoreResult<()> {
     sqlx::query(
         "insert into tokens (id, account_id, kind, token_hash, private_app_id, user_id, created_at, updated_at, \
-         last_used_at, expires_at, revoked_at) values ($1, $2, $3, $4, $5, $6, $7, $7, $8, $9, $10)",
+         last_used_at, expires_at, revoked_at, grant_id, family_id, scopes, rotated_at, family_started_at) \
+         values ($1, $2, $3, $4, $5, $6, $7, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
     )
     .bind(&t.id)
     .bind(&t.account_id)
@@ -749,6 +774,11 @@ async fn insert_token(conn: &mut AnyConnection, t: &TokenRecord) -> StoreResult<
     .bind(t.last_used_at.map(ms))
     .bind(t.expires_at.map(ms))
     .bind(t.revoked_at.map(ms))
+    .bind(&t.grant_id)
+    .bind(&t.family_id)
+    .bind(t.scopes.as_ref().map(|s| s.to_spaced()))
+    .bind(t.rotated_at.map(ms))
+    .bind(t.family_started_at.map(ms))
     .execute(conn)
     .await
     .map(|_| ())

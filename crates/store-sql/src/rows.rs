@@ -17,7 +17,7 @@ pub fn time(ms: i64) -> StoreResult<DateTime<Utc>> {
     DateTime::from_timestamp_millis(ms).ok_or_else(|| corrupt("timestamp out of range"))
 }
 
-fn opt_time(ms: Option<i64>) -> StoreResult<Option<DateTime<Utc>>> {
+pub fn opt_time(ms: Option<i64>) -> StoreResult<Option<DateTime<Utc>>> {
     ms.map(time).transpose()
 }
 
@@ -25,7 +25,7 @@ fn corrupt(what: &str) -> StoreError {
     StoreError::Other(format!("unexpected stored value: {what}"))
 }
 
-fn scopes(s: &str) -> StoreResult<ScopeSet> {
+pub fn scopes(s: &str) -> StoreResult<ScopeSet> {
     ScopeSet::parse_spaced(s).map_err(|bad| corrupt(&format!("scope {bad}")))
 }
 
@@ -161,14 +161,22 @@ pub struct TokenLookupRow {
     last_used_at: Option<i64>,
     expires_at: Option<i64>,
     revoked_at: Option<i64>,
+    grant_id: Option<String>,
+    family_id: Option<String>,
+    scopes: Option<String>,
+    rotated_at: Option<i64>,
+    family_started_at: Option<i64>,
     account_name: String,
     app_id: String,
     app_name: String,
     app_scopes: String,
+    client_id: Option<String>,
 }
 
 impl TokenLookupRow {
     pub fn into_lookup(self, user: Option<User>) -> StoreResult<TokenLookup> {
+        let app_scopes = scopes(&self.app_scopes)?;
+        let token_scopes = self.scopes.as_deref().map(scopes).transpose()?;
         Ok(TokenLookup {
             token: TokenRecord {
                 id: self.id,
@@ -181,12 +189,22 @@ impl TokenLookupRow {
                 last_used_at: opt_time(self.last_used_at)?,
                 expires_at: opt_time(self.expires_at)?,
                 revoked_at: opt_time(self.revoked_at)?,
+                grant_id: self.grant_id,
+                family_id: self.family_id,
+                scopes: token_scopes.clone(),
+                rotated_at: opt_time(self.rotated_at)?,
+                family_started_at: opt_time(self.family_started_at)?,
             },
             account_name: self.account_name,
             app_id: self.app_id,
             app_name: self.app_name,
-            scopes: scopes(&self.app_scopes)?,
+            // An OAuth token keeps only what its app may still ask for.
+            scopes: match token_scopes {
+                Some(own) => own.iter().filter(|s| app_scopes.contains(*s)).collect(),
+                None => app_scopes,
+            },
             user,
+            client_id: self.client_id,
         })
     }
 }

@@ -2,6 +2,8 @@
 //! for an `admin.*` Private App token or an admin's console session.
 
 mod audit_log;
+mod grants;
+mod oauth_apps;
 mod private_apps;
 mod users;
 
@@ -15,4 +17,6 @@ pub fn router() -> Router<AppState> {
         .merge(private_apps::router())
         .merge(users::router())
         .merge(audit_log::router())
+        .merge(oauth_apps::router())
+        .merge(grants::router())
 }

@@ -12,6 +12,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
+use switchboard_core::logo::LogoOwner;
 use switchboard_core::private_app::{self, NewPrivateApp, PrivateAppPatch};
 use switchboard_core::scope::Scope;
 use switchboard_core::store::PrivateAppView;
@@ -207,7 +208,13 @@ async fn set_logo(
     p.require(Scope::AdminWrite)?;
     let logo = s
         .services
-        .set_private_app_logo(&p.account_id, &p.actor_ref(), &id, body.to_vec())
+        .set_logo(
+            LogoOwner::PrivateApp,
+            &p.account_id,
+            &p.actor_ref(),
+            &id,
+            body.to_vec(),
+        )
         .await?;
     Ok(Json(
         serde_json::json!({"logoUrl": format!("/logos/{logo}")}),
@@ -221,7 +228,7 @@ async fn remove_logo(
 ) -> Result<StatusCode, ApiError> {
     p.require(Scope::AdminWrite)?;
     s.services
-        .remove_private_app_logo(&p.account_id, &p.actor_ref(), &id)
+        .remove_logo(LogoOwner::PrivateApp, &p.account_id, &p.actor_ref(), &id)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -20,9 +20,24 @@ async fn me(TokenAuth(p): TokenAuth) -> Json<Value> {
             "private_app",
             json!({"id": app_id, "name": app_name}),
         ),
+        Actor::OAuth {
+            app_id,
+            app_name,
+            client_id,
+            user,
+            ..
+        } => (
+            user.as_ref().map_or(
+                Value::Null,
+                |u| json!({"id": u.id, "email": u.email, "name": u.name}),
+            ),
+            "oauth",
+            json!({"id": app_id, "name": app_name, "clientId": client_id}),
+        ),
+        // Console sessions never reach a TokenAuth handler.
         Actor::User(u) => (
             json!({"id": u.id, "email": u.email, "name": u.name}),
-            "oauth",
+            "session",
             Value::Null,
         ),
     };

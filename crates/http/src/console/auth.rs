@@ -180,6 +180,7 @@ async fn login_page(
         return Ok(Redirect::to(&next).into_response());
     }
     let (csrf_token, new) = form_csrf(cookie);
+    let csp = oauth_return_csp(&next);
     render_form(
         &state,
         StatusCode::OK,
@@ -189,8 +190,23 @@ async fn login_page(
             ..Default::default()
         },
         new,
-        None,
+        csp,
     )
+}
+
+/// Signing in on the way to an OAuth authorization may end in a redirect
+/// to the app (a remembered grant), and browsers hold every redirect of a
+/// form submission to `form-action`: allow web targets on that page only.
+fn oauth_return_csp(next: &str) -> Option<(header::HeaderName, HeaderValue)> {
+    next.starts_with("/services/oauth2/v1/authorize?").then(|| {
+        (
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(
+                "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+                 form-action 'self' https: http:; frame-ancestors 'none'; base-uri 'none'",
+            ),
+        )
+    })
 }
 
 #[derive(Deserialize)]

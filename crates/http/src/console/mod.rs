@@ -2,15 +2,20 @@
 //! forms also expose it in `<meta name="csrf-token">` for scripts.
 
 mod auth;
+mod connected_apps;
+mod oauth_apps;
 mod private_apps;
 mod settings;
 
+use crate::error::PageError;
 use crate::state::AppState;
-use axum::http::{header, HeaderMap};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::get;
 use axum::Router;
 use subtle::ConstantTimeEq;
+use switchboard_core::account::Role;
+use switchboard_core::session::ActiveSession;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -19,6 +24,8 @@ pub fn router() -> Router<AppState> {
         .merge(auth::router())
         .merge(settings::router())
         .merge(private_apps::router())
+        .merge(oauth_apps::router())
+        .merge(connected_apps::router())
 }
 
 async fn stylesheet() -> impl IntoResponse {
@@ -31,8 +38,38 @@ async fn stylesheet() -> impl IntoResponse {
     )
 }
 
+/// Pages that only account admins may use.
+fn admin_only(s: &ActiveSession) -> Result<(), PageError> {
+    if s.user.role == Role::Admin {
+        Ok(())
+    } else {
+        Err(PageError::new(
+            StatusCode::FORBIDDEN,
+            "Only account admins can manage apps.",
+        ))
+    }
+}
+
+/// A signed-in form post: same origin (when the browser says) and the
+/// session's CSRF token.
+fn check_form(
+    headers: &HeaderMap,
+    state: &AppState,
+    s: &ActiveSession,
+    token: &str,
+) -> Result<(), PageError> {
+    if same_origin(headers, state) && csrf_matches(token, &s.session.csrf_token) {
+        Ok(())
+    } else {
+        Err(PageError::new(
+            StatusCode::FORBIDDEN,
+            "The form has expired or did not come from this site (CSRF check failed).",
+        ))
+    }
+}
+
 /// Constant-time comparison of a submitted CSRF token with the expected one.
-fn csrf_matches(submitted: &str, expected: &str) -> bool {
+pub(crate) fn csrf_matches(submitted: &str, expected: &str) -> bool {
     !expected.is_empty() && bool::from(submitted.as_bytes().ct_eq(expected.as_bytes()))
 }
 
@@ -40,7 +77,7 @@ fn csrf_matches(submitted: &str, expected: &str) -> bool {
 /// this one. An absent `Origin`, or `null` (what Chrome sends from our pages,
 /// which carry `Referrer-Policy: no-referrer`), proves nothing either way:
 /// the CSRF token still has to match.
-fn same_origin(headers: &HeaderMap, state: &AppState) -> bool {
+pub(crate) fn same_origin(headers: &HeaderMap, state: &AppState) -> bool {
     let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
         return true;
     };

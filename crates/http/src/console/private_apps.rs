@@ -2,7 +2,7 @@
 //! rotate with a grace period, delete. Admins only. The same services as the
 //! admin API.
 
-use super::{csrf_matches, same_origin};
+use super::{admin_only, check_form};
 use crate::api::rfc3339;
 use crate::error::PageError;
 use crate::extract::RequireSession;
@@ -15,7 +15,6 @@ use axum::routing::{get, post};
 use axum::Router;
 use axum_extra::extract::Form;
 use serde::Deserialize;
-use switchboard_core::account::Role;
 use switchboard_core::private_app::{self, NewPrivateApp};
 use switchboard_core::records::Module;
 use switchboard_core::session::ActiveSession;
@@ -74,33 +73,6 @@ struct TokenPage {
     csrf_token: String,
     app_name: String,
     token: String,
-}
-
-fn admin_only(s: &ActiveSession) -> Result<(), PageError> {
-    if s.user.role == Role::Admin {
-        Ok(())
-    } else {
-        Err(PageError::new(
-            StatusCode::FORBIDDEN,
-            "Only account admins can manage Private Apps.",
-        ))
-    }
-}
-
-fn check_form(
-    headers: &HeaderMap,
-    state: &AppState,
-    s: &ActiveSession,
-    token: &str,
-) -> Result<(), PageError> {
-    if same_origin(headers, state) && csrf_matches(token, &s.session.csrf_token) {
-        Ok(())
-    } else {
-        Err(PageError::new(
-            StatusCode::FORBIDDEN,
-            "The form has expired or did not come from this site (CSRF check failed).",
-        ))
-    }
 }
 
 fn modules() -> Vec<ModuleRow> {

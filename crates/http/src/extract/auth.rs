@@ -9,7 +9,7 @@ use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, Method};
 use std::net::SocketAddr;
 use subtle::ConstantTimeEq;
-use switchboard_core::principal::{Actor, Principal};
+use switchboard_core::principal::Principal;
 
 pub struct TokenAuth(pub Principal);
 pub struct AdminAuth(pub Principal);
@@ -44,7 +44,7 @@ fn presented_token(headers: &HeaderMap) -> Result<Option<&str>, ApiError> {
 
 async fn from_bearer(state: &AppState, token: &str) -> Result<Principal, ApiError> {
     let principal = state.services.authenticate_token(token).await?;
-    if let Actor::PrivateApp { token_id, .. } = &principal.actor {
+    if let Some(token_id) = principal.actor.token_id() {
         state.api_limiter.check(token_id)?;
     }
     Ok(principal)

@@ -1,0 +1,222 @@
+//! `GET /authorize` and the consent form (SPEC S5.2).
+
+use super::BASE;
+use crate::console::{csrf_matches, same_origin};
+use crate::error::PageError;
+use crate::extract::MaybeSession;
+use crate::state::AppState;
+use askama::Template;
+use axum::extract::{RawQuery, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use serde::Deserialize;
+use switchboard_core::oauth::authorize::{
+    AuthorizationRequest, AuthorizeFailure, AuthorizeStep, Prompt,
+};
+use switchboard_core::oauth::{OAuthError, Visibility};
+use switchboard_core::session::ActiveSession;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(&format!("{BASE}/authorize"), get(authorize))
+        .route(&format!("{BASE}/authorize/decision"), post(decide))
+}
+
+#[derive(Template)]
+#[template(path = "oauth/consent.html")]
+struct ConsentPage {
+    csrf_token: String,
+    consent_id: String,
+    app_name: String,
+    logo_url: Option<String>,
+    owner_account_name: String,
+    description: String,
+    account_name: String,
+    user_email: String,
+    scopes: Vec<(&'static str, &'static str)>,
+    redirect_host: String,
+}
+
+#[derive(Template)]
+#[template(path = "oauth/error.html")]
+struct ErrorPage {
+    message: String,
+    back_link: Option<String>,
+}
+
+fn no_store(mut res: Response) -> Response {
+    res.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res
+}
+
+/// `302 Found` to the client (RFC 6749 §4.1.2).
+fn found(url: &str) -> Response {
+    match HeaderValue::from_str(url) {
+        Ok(v) => no_store((StatusCode::FOUND, [(header::LOCATION, v)]).into_response()),
+        Err(_) => error_page("the redirect URI cannot be used".into(), None),
+    }
+}
+
+fn error_page(message: String, back_link: Option<String>) -> Response {
+    let page = ErrorPage { message, back_link };
+    match page.render() {
+        Ok(html) => no_store((StatusCode::BAD_REQUEST, Html(html)).into_response()),
+        Err(e) => PageError::from(e).into_response(),
+    }
+}
+
+/// Send a failure to the user agent: a page when the client or redirect URI
+/// is not trusted; otherwise a redirect — except that a public app's error
+/// before sign-in gets a page with a link, so nobody can use this server as
+/// an open redirector (RFC 9700 §4.11.2).
+fn failure(state: &AppState, f: AuthorizeFailure, signed_in: bool) -> Response {
+    match f {
+        AuthorizeFailure::Page(message) => error_page(message, None),
+        AuthorizeFailure::Redirect {
+            app,
+            redirect_uri,
+            state: client_state,
+            error,
+        } => {
+            let url = state
+                .services
+                .error_redirect(&redirect_uri, client_state.as_deref(), &error);
+            if app.visibility == Visibility::Public && !signed_in {
+                error_page(format!("{}: {}", error.code, error.description), Some(url))
+            } else {
+                found(&url)
+            }
+        }
+    }
+}
+
+async fn authorize(
+    State(state): State<AppState>,
+    MaybeSession(session): MaybeSession,
+    RawQuery(query): RawQuery,
+    uri: Uri,
+) -> Response {
+    let pairs: Vec<(String, String)> =
+        url::form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+            .into_owned()
+            .collect();
+    let request = match state.services.check_authorization(&pairs).await {
+        Ok(r) => r,
+        Err(f) => return failure(&state, f, session.is_some()),
+    };
+    let Some(session) = session else {
+        if request.prompt == Prompt::None {
+            let f = AuthorizeFailure::Redirect {
+                app: Box::new(request.app),
+                redirect_uri: request.redirect_uri,
+                state: request.state,
+                error: OAuthError::new("login_required", "the user is not signed in (prompt=none)"),
+            };
+            return failure(&state, f, false);
+        }
+        let next = uri.path_and_query().map_or("/", |p| p.as_str());
+        let target = format!(
+            "/login?next={}",
+            url::form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>()
+        );
+        return no_store(Redirect::to(&target).into_response());
+    };
+    match state.services.authorize_signed_in(request, &session).await {
+        Ok(AuthorizeStep::Redirect(url)) => found(&url),
+        Ok(AuthorizeStep::Consent {
+            consent_id,
+            request,
+        }) => consent_page(&session, consent_id, *request),
+        Err(f) => failure(&state, f, true),
+    }
+}
+
+fn consent_page(s: &ActiveSession, consent_id: String, req: AuthorizationRequest) -> Response {
+    let redirect = url::Url::parse(&req.redirect_uri).ok();
+    let redirect_host = redirect
+        .as_ref()
+        .and_then(|u| u.host_str().map(str::to_owned))
+        .unwrap_or_default();
+    let page = ConsentPage {
+        csrf_token: s.session.csrf_token.clone(),
+        consent_id,
+        app_name: req.app.name.clone(),
+        logo_url: req.app.logo_id.as_ref().map(|l| format!("/logos/{l}")),
+        owner_account_name: req.owner_account_name.clone(),
+        description: req.app.description.clone(),
+        account_name: s.account.name.clone(),
+        user_email: s.user.email.clone(),
+        scopes: req
+            .scopes
+            .iter()
+            .map(|s| (s.as_str(), s.describe()))
+            .collect(),
+        redirect_host,
+    };
+    let html = match page.render() {
+        Ok(h) => h,
+        Err(e) => return PageError::from(e).into_response(),
+    };
+    let mut res = no_store(Html(html).into_response());
+    // The form's answer redirects to the app: let the browser follow it.
+    let origin = redirect
+        .map(|u| u.origin().ascii_serialization())
+        .unwrap_or_default();
+    let csp = format!(
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+         form-action 'self' {origin}; frame-ancestors 'none'; base-uri 'none'"
+    );
+    if let Ok(v) = HeaderValue::from_str(&csp) {
+        res.headers_mut().insert(header::CONTENT_SECURITY_POLICY, v);
+    }
+    res
+}
+
+#[derive(Deserialize)]
+struct DecisionForm {
+    #[serde(default)]
+    csrf_token: String,
+    #[serde(default)]
+    consent_id: String,
+    #[serde(default)]
+    decision: String,
+}
+
+async fn decide(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    MaybeSession(session): MaybeSession,
+    Form(form): Form<DecisionForm>,
+) -> Response {
+    let Some(session) = session else {
+        return error_page(
+            "You are no longer signed in. Start again from the app.".into(),
+            None,
+        );
+    };
+    if !same_origin(&headers, &state)
+        || !csrf_matches(&form.csrf_token, &session.session.csrf_token)
+    {
+        return PageError::new(
+            StatusCode::FORBIDDEN,
+            "The form has expired or did not come from this site (CSRF check failed).",
+        )
+        .into_response();
+    }
+    let allow = match form.decision.as_str() {
+        "allow" => true,
+        "deny" => false,
+        _ => return error_page("Choose Allow or Deny.".into(), None),
+    };
+    match state
+        .services
+        .decide_consent(&form.consent_id, &session, allow)
+        .await
+    {
+        Ok(url) => found(&url),
+        Err(f) => failure(&state, f, true),
+    }
+}
