@@ -13,13 +13,13 @@ use crate::token::{PlainToken, TokenHash, TokenKind};
 use chrono::{DateTime, Duration, DurationRound, Utc};
 
 /// Times as the store keeps them: millisecond precision.
-fn now() -> DateTime<Utc> {
+pub(crate) fn now() -> DateTime<Utc> {
     Utc::now()
         .duration_trunc(Duration::milliseconds(1))
         .unwrap()
 }
 
-fn account(name: &str) -> Account {
+pub(crate) fn account(name: &str) -> Account {
     Account {
         id: new_id(),
         name: name.into(),
@@ -27,7 +27,7 @@ fn account(name: &str) -> Account {
     }
 }
 
-fn user(account: &Account, email: &str, role: Role) -> User {
+pub(crate) fn user(account: &Account, email: &str, role: Role) -> User {
     User {
         id: new_id(),
         account_id: account.id.clone(),
@@ -99,6 +99,7 @@ pub async fn run_all(store: &dyn Store) {
     token_touch_is_throttled(store).await;
     audit_log_filters(store).await;
     records_and_their_feed(store).await;
+    crate::oauth::store_contract::run(store).await;
     store.ping().await.unwrap();
 }
 

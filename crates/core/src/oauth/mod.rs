@@ -8,6 +8,8 @@ pub mod error;
 pub mod grant;
 pub mod redirect;
 pub mod store;
+#[cfg(feature = "test-support")]
+pub mod store_contract;
 pub mod token_endpoint;
 
 pub use app::{AccessTokenLifetime, ClientType, OAuthApp, Visibility};

@@ -1,0 +1,372 @@
+//! The OAuth part of the storage contract (see [`crate::store_contract`]).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use super::authorize::{AuthCode, Consent};
+use super::grant::{Grant, APP_SUBJECT};
+use super::{AccessTokenLifetime, ClientType, OAuthApp, Visibility};
+use crate::account::{Account, Role, User};
+use crate::ids::new_id;
+use crate::scope::ScopeSet;
+use crate::session::Session;
+use crate::store::{Store, StoreError, TokenRecord};
+use crate::store_contract::{now, user};
+use crate::token::{PlainToken, TokenHash, TokenKind};
+use chrono::{DateTime, Duration, Utc};
+
+fn scopes(s: &str) -> ScopeSet {
+    ScopeSet::parse_spaced(s).unwrap()
+}
+
+fn app(account: &Account) -> OAuthApp {
+    OAuthApp {
+        id: new_id(),
+        account_id: account.id.clone(),
+        client_id: new_id(),
+        name: "Zap".into(),
+        description: "syncs".into(),
+        redirect_uris: vec!["https://a.example/cb".into(), "http://127.0.0.1/cb".into()],
+        scopes: scopes("contacts.read tickets.read offline_access"),
+        visibility: Visibility::Public,
+        client_type: ClientType::Confidential,
+        require_pkce: false,
+        access_token_lifetime: AccessTokenLifetime::OneHour,
+        secret_sealed: Some("sealed".into()),
+        secret_hash: Some(TokenHash::of("secret")),
+        logo_id: None,
+        created_by: "cli".into(),
+        created_at: now(),
+        updated_at: now(),
+    }
+}
+
+fn grant(app: &OAuthApp, user: &User, scope: &str) -> Grant {
+    Grant {
+        id: new_id(),
+        account_id: user.account_id.clone(),
+        app_id: app.id.clone(),
+        user_id: Some(user.id.clone()),
+        subject: user.id.clone(),
+        scopes: scopes(scope),
+        created_at: now(),
+        updated_at: now(),
+        last_used_at: None,
+    }
+}
+
+fn code(app: &OAuthApp, user: &User, grant: &Grant, expires_at: DateTime<Utc>) -> AuthCode {
+    AuthCode {
+        id: new_id(),
+        code_hash: TokenHash::of(&new_id()),
+        grant_id: grant.id.clone(),
+        app_id: app.id.clone(),
+        user_id: user.id.clone(),
+        account_id: user.account_id.clone(),
+        redirect_uri: "https://a.example/cb".into(),
+        scopes: grant.scopes.clone(),
+        code_challenge: Some("c".repeat(43)),
+        created_at: now(),
+        expires_at,
+        used_at: None,
+    }
+}
+
+fn oauth_token(kind: TokenKind, g: &Grant, family: &str, scope: &str) -> (PlainToken, TokenRecord) {
+    let plain = PlainToken::generate(kind);
+    let rec = TokenRecord {
+        id: new_id(),
+        account_id: g.account_id.clone(),
+        kind,
+        hash: plain.hash(),
+        private_app_id: None,
+        user_id: g.user_id.clone(),
+        created_at: now(),
+        last_used_at: None,
+        expires_at: None,
+        revoked_at: None,
+        grant_id: Some(g.id.clone()),
+        family_id: Some(family.to_owned()),
+        scopes: Some(scopes(scope)),
+        rotated_at: None,
+        family_started_at: Some(now()),
+    };
+    (plain, rec)
+}
+
+async fn revoked(store: &dyn Store, t: &PlainToken) -> bool {
+    store
+        .find_token(&t.hash())
+        .await
+        .unwrap()
+        .is_none_or(|l| l.token.revoked_at.is_some())
+}
+
+pub async fn run(store: &dyn Store) {
+    // App owned by account A, authorized by a member of account B.
+    let owner = crate::store_contract::account("Owner");
+    let owner_admin = user(&owner, &format!("{}@o.example", new_id()), Role::Admin);
+    store
+        .create_account_with_admin(&owner, &owner_admin)
+        .await
+        .unwrap();
+    let other = crate::store_contract::account("Customer");
+    let admin_b = user(&other, &format!("{}@c.example", new_id()), Role::Admin);
+    store
+        .create_account_with_admin(&other, &admin_b)
+        .await
+        .unwrap();
+    let mut member = user(&other, &format!("{}@c.example", new_id()), Role::Member);
+    store.insert_user(&member).await.unwrap();
+
+    let mut a = app(&owner);
+    store.insert_oauth_app(&a).await.unwrap();
+    let mut dup = app(&owner);
+    dup.client_id = a.client_id.clone();
+    assert!(matches!(
+        store.insert_oauth_app(&dup).await,
+        Err(StoreError::Unique("oauth_apps_client_id_key"))
+    ));
+    let (found, owner_name) = store
+        .find_oauth_app_by_client_id(&a.client_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (found.id.as_str(), owner_name.as_str()),
+        (a.id.as_str(), "Owner")
+    );
+    assert_eq!(found.redirect_uris, a.redirect_uris);
+    assert_eq!(found.access_token_lifetime, AccessTokenLifetime::OneHour);
+    assert!(
+        store
+            .get_oauth_app(&other.id, &a.id)
+            .await
+            .unwrap()
+            .is_none(),
+        "scoped to its account"
+    );
+    a.scopes = scopes("contacts.read offline_access");
+    a.secret_hash = Some(TokenHash::of("rotated"));
+    store.update_oauth_app(&a).await.unwrap();
+    let again = store.get_oauth_app_by_id(&a.id).await.unwrap().unwrap();
+    assert_eq!(again.scopes, a.scopes);
+    assert!(again.secret_hash.unwrap().ct_eq(&TokenHash::of("rotated")));
+    assert_eq!(store.list_oauth_apps(&owner.id).await.unwrap().len(), 1);
+
+    // Consent transactions are bound to their session and taken once.
+    let session = Session {
+        id_hash: TokenHash::of(&new_id()),
+        user_id: member.id.clone(),
+        account_id: other.id.clone(),
+        csrf_token: "csrf".into(),
+        created_at: now(),
+        last_seen_at: now(),
+    };
+    store.insert_session(&session).await.unwrap();
+    let consent = Consent {
+        id_hash: TokenHash::of(&new_id()),
+        session_hash: session.id_hash.clone(),
+        user_id: member.id.clone(),
+        app_id: a.id.clone(),
+        redirect_uri: "https://a.example/cb".into(),
+        scopes: scopes("contacts.read"),
+        state: Some("s".into()),
+        code_challenge: None,
+        created_at: now(),
+        expires_at: now() + Duration::minutes(10),
+    };
+    store.insert_consent(&consent).await.unwrap();
+    let elsewhere = TokenHash::of("another session");
+    assert!(store
+        .take_consent(&consent.id_hash, &elsewhere)
+        .await
+        .unwrap()
+        .is_none());
+    let taken = store
+        .take_consent(&consent.id_hash, &session.id_hash)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(taken.state.as_deref(), Some("s"));
+    assert!(
+        store
+            .take_consent(&consent.id_hash, &session.id_hash)
+            .await
+            .unwrap()
+            .is_none(),
+        "single use"
+    );
+
+    // One grant per app and subject: saving again keeps its id.
+    let g = store
+        .save_grant(&grant(&a, &member, "contacts.read"))
+        .await
+        .unwrap();
+    let g2 = store
+        .save_grant(&grant(&a, &member, "contacts.read offline_access"))
+        .await
+        .unwrap();
+    assert_eq!(g.id, g2.id);
+    assert_eq!(g2.scopes, scopes("contacts.read offline_access"));
+    let live = store
+        .find_live_grant(&a.id, &member.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        live.account_id, other.id,
+        "the grant reaches the authorizing user's account"
+    );
+    let views = store
+        .list_grants(&other.id, Some(&member.id))
+        .await
+        .unwrap();
+    assert_eq!(views.len(), 1);
+    assert_eq!(views[0].user_email.as_deref(), Some(member.email.as_str()));
+    assert!(store.list_grants(&owner.id, None).await.unwrap().is_empty());
+
+    // A code is redeemed exactly once, even by concurrent requests.
+    let c = code(&a, &member, &g2, now() + Duration::minutes(10));
+    store.insert_code(&c).await.unwrap();
+    assert_eq!(
+        store.find_code(&c.code_hash).await.unwrap().unwrap().id,
+        c.id
+    );
+    let attempts: Vec<_> = (0..4)
+        .map(|_| {
+            oauth_token(
+                TokenKind::OAuthAccess,
+                &g2,
+                &c.id,
+                "contacts.read tickets.read",
+            )
+        })
+        .collect();
+    let (r0, r1, r2, r3) = tokio::join!(
+        store.redeem_code(&c.id, &g2.id, now(), std::slice::from_ref(&attempts[0].1)),
+        store.redeem_code(&c.id, &g2.id, now(), std::slice::from_ref(&attempts[1].1)),
+        store.redeem_code(&c.id, &g2.id, now(), std::slice::from_ref(&attempts[2].1)),
+        store.redeem_code(&c.id, &g2.id, now(), std::slice::from_ref(&attempts[3].1)),
+    );
+    let wins: Vec<bool> = [r0, r1, r2, r3].into_iter().map(|r| r.unwrap()).collect();
+    assert_eq!(wins.iter().filter(|w| **w).count(), 1, "{wins:?}");
+    let winner = &attempts[wins.iter().position(|w| *w).unwrap()].0;
+    let lookup = store.find_token(&winner.hash()).await.unwrap().unwrap();
+    assert_eq!(lookup.client_id.as_deref(), Some(a.client_id.as_str()));
+    assert_eq!(lookup.account_name, "Customer");
+    assert_eq!(
+        lookup.user.as_ref().map(|u| u.id.as_str()),
+        Some(member.id.as_str())
+    );
+    assert_eq!(
+        lookup.scopes,
+        scopes("contacts.read"),
+        "within the app's current scopes"
+    );
+    assert!(store
+        .find_code(&c.code_hash)
+        .await
+        .unwrap()
+        .unwrap()
+        .used_at
+        .is_some());
+    for (plain, _) in attempts
+        .iter()
+        .filter(|(p, _)| p.expose() != winner.expose())
+    {
+        assert!(
+            store.find_token(&plain.hash()).await.unwrap().is_none(),
+            "losers stored nothing"
+        );
+    }
+
+    // A refresh token rotates once; its family can be revoked as a whole.
+    let (refresh, refresh_rec) = oauth_token(TokenKind::OAuthRefresh, &g2, &c.id, "contacts.read");
+    store
+        .insert_tokens(&g2.id, now(), &[refresh_rec.clone()])
+        .await
+        .unwrap();
+    let (next_access, next_rec) = oauth_token(TokenKind::OAuthAccess, &g2, &c.id, "contacts.read");
+    assert!(store
+        .rotate_refresh_token(&refresh_rec.id, &g2.id, now(), &[next_rec])
+        .await
+        .unwrap());
+    let (late, late_rec) = oauth_token(TokenKind::OAuthAccess, &g2, &c.id, "contacts.read");
+    assert!(!store
+        .rotate_refresh_token(&refresh_rec.id, &g2.id, now(), &[late_rec])
+        .await
+        .unwrap());
+    assert!(store.find_token(&late.hash()).await.unwrap().is_none());
+    let rotated = store.find_token(&refresh.hash()).await.unwrap().unwrap();
+    assert!(rotated.token.rotated_at.is_some() && rotated.token.revoked_at.is_none());
+    assert!(store
+        .find_live_grant(&a.id, &member.id)
+        .await
+        .unwrap()
+        .unwrap()
+        .last_used_at
+        .is_some());
+    store.revoke_token_family(&c.id, now()).await.unwrap();
+    assert!(
+        revoked(store, winner).await
+            && revoked(store, &next_access).await
+            && revoked(store, &refresh).await
+    );
+
+    // Revoking a grant revokes its tokens; consenting again revives it.
+    let (t, rec) = oauth_token(TokenKind::OAuthAccess, &g2, &new_id(), "contacts.read");
+    store.insert_tokens(&g2.id, now(), &[rec]).await.unwrap();
+    store.revoke_grant(&g2.id, now()).await.unwrap();
+    assert!(revoked(store, &t).await);
+    assert!(store
+        .find_live_grant(&a.id, &member.id)
+        .await
+        .unwrap()
+        .is_none());
+    assert!(store.list_grants(&other.id, None).await.unwrap().is_empty());
+    let revived = store
+        .save_grant(&grant(&a, &member, "contacts.read"))
+        .await
+        .unwrap();
+    assert_eq!(revived.id, g2.id);
+    assert!(revoked(store, &t).await, "old tokens stay revoked");
+
+    // An app's own grant (client_credentials) lives beside users' grants.
+    let own = Grant {
+        user_id: None,
+        subject: APP_SUBJECT.into(),
+        account_id: owner.id.clone(),
+        ..grant(&a, &owner_admin, "contacts.read")
+    };
+    let own = store.save_grant(&own).await.unwrap();
+    assert_ne!(own.id, revived.id);
+
+    // Deactivating a user revokes their grants and tokens.
+    let (t, rec) = oauth_token(TokenKind::OAuthAccess, &revived, &new_id(), "contacts.read");
+    store
+        .insert_tokens(&revived.id, now(), &[rec])
+        .await
+        .unwrap();
+    member.active = false;
+    store.update_user(&member, now()).await.unwrap();
+    assert!(revoked(store, &t).await);
+    assert!(store
+        .find_live_grant(&a.id, &member.id)
+        .await
+        .unwrap()
+        .is_none());
+
+    // Expired codes and consents are purged; deleting the app takes the rest.
+    let expired = code(&a, &owner_admin, &own, now() - Duration::minutes(1));
+    store.insert_code(&expired).await.unwrap();
+    let long_ago = now() - Duration::days(3650);
+    store
+        .purge_expired(long_ago, long_ago, long_ago, now())
+        .await
+        .unwrap();
+    assert!(store.find_code(&expired.code_hash).await.unwrap().is_none());
+    let (t, rec) = oauth_token(TokenKind::OAuthAccess, &own, &new_id(), "contacts.read");
+    store.insert_tokens(&own.id, now(), &[rec]).await.unwrap();
+    assert!(store.delete_oauth_app(&owner.id, &a.id).await.unwrap());
+    assert!(store.find_token(&t.hash()).await.unwrap().is_none());
+    assert!(!store.delete_oauth_app(&owner.id, &a.id).await.unwrap());
+}
