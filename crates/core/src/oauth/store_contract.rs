@@ -282,7 +282,7 @@ pub async fn run(store: &dyn Store) {
     // A refresh token rotates once; its family can be revoked as a whole.
     let (refresh, refresh_rec) = oauth_token(TokenKind::OAuthRefresh, &g2, &c.id, "contacts.read");
     store
-        .insert_tokens(&g2.id, now(), &[refresh_rec.clone()])
+        .insert_tokens(&g2.id, now(), std::slice::from_ref(&refresh_rec))
         .await
         .unwrap();
     let (next_access, next_rec) = oauth_token(TokenKind::OAuthAccess, &g2, &c.id, "contacts.read");
