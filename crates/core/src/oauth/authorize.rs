@@ -413,11 +413,18 @@ impl Services {
                 "the app no longer has this redirect URI".into(),
             ));
         }
-        if !allow {
+        let private_elsewhere =
+            app.visibility == Visibility::Private && session.user.account_id != app.account_id;
+        if !allow || private_elsewhere {
+            let why = if allow {
+                "this app is private to the account that registered it"
+            } else {
+                "the user denied the request"
+            };
             return Ok(self.error_redirect(
                 &consent.redirect_uri,
                 consent.state.as_deref(),
-                &OAuthError::access_denied("the user denied the request"),
+                &OAuthError::access_denied(why),
             ));
         }
         if consent.scopes.iter().any(|s| !app.scopes.contains(s)) {

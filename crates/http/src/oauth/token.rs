@@ -2,6 +2,7 @@
 
 use super::client::{client_auth, OAuthForm};
 use super::{no_store, oauth_error, BASE};
+use crate::error::ApiError;
 use crate::extract::TokenAuth;
 use crate::state::AppState;
 use axum::extract::{FromRequestParts, Request, State};
@@ -12,6 +13,7 @@ use axum::{Json, Router};
 use serde_json::{json, Value};
 use switchboard_core::oauth::token_endpoint::{Introspector, TokenRequest};
 use switchboard_core::oauth::OAuthError;
+use switchboard_core::principal::Actor;
 use switchboard_core::scope::Scope;
 
 pub fn router() -> Router<AppState> {
@@ -96,9 +98,17 @@ async fn introspect(State(s): State<AppState>, req: Request) -> Response {
         .is_some_and(|v| v.len() > 7 && v[..7].eq_ignore_ascii_case("bearer "));
     let account = if bearer {
         match TokenAuth::from_request_parts(&mut parts, &s).await {
+            Ok(TokenAuth(p)) if !matches!(p.actor, Actor::PrivateApp { .. }) => {
+                return ApiError::new(
+                    StatusCode::FORBIDDEN,
+                    "forbidden",
+                    "introspection takes a Private App token with admin.read, or client authentication",
+                )
+                .into_response()
+            }
             Ok(TokenAuth(p)) => match p.require(Scope::AdminRead) {
                 Ok(()) => Some(p.account_id),
-                Err(e) => return crate::error::ApiError::from(e).into_response(),
+                Err(e) => return ApiError::from(e).into_response(),
             },
             Err(e) => return e.into_response(),
         }
