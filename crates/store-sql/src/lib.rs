@@ -152,6 +152,51 @@ impl SqlStore {
     pub async fn close(&self) {
         self.pool.close().await;
     }
+
+    /// Delete a Private App or OAuth app, and its logo, in one transaction.
+    /// What hangs off the app goes by `on delete cascade`.
+    pub(crate) async fn delete_app(
+        &self,
+        kind: LogoOwner,
+        account_id: &str,
+        id: &str,
+    ) -> StoreResult<bool> {
+        let (select, delete) = match kind {
+            LogoOwner::PrivateApp => (
+                "select logo_id from private_apps where id = $1 and account_id = $2",
+                "delete from private_apps where id = $1 and account_id = $2",
+            ),
+            LogoOwner::OAuthApp => (
+                "select logo_id from oauth_apps where id = $1 and account_id = $2",
+                "delete from oauth_apps where id = $1 and account_id = $2",
+            ),
+        };
+        with_retry!(async {
+            let mut tx = self.pool.begin().await.map_err(err)?;
+            let logo: Option<Option<String>> = sqlx::query_scalar(select)
+                .bind(id)
+                .bind(account_id)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(err)?;
+            let Some(logo) = logo else { return Ok(false) };
+            sqlx::query(delete)
+                .bind(id)
+                .bind(account_id)
+                .execute(&mut *tx)
+                .await
+                .map_err(err)?;
+            if let Some(logo) = logo {
+                sqlx::query("delete from logos where id = $1")
+                    .bind(logo)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(err)?;
+            }
+            tx.commit().await.map_err(err)?;
+            Ok(true)
+        })
+    }
 }
 
 fn other(e: impl std::fmt::Display) -> StoreError {
@@ -537,34 +582,8 @@ impl Store for SqlStore {
     }
 
     async fn delete_private_app(&self, account_id: &str, id: &str) -> StoreResult<bool> {
-        with_retry!(async {
-            let mut tx = self.pool.begin().await.map_err(err)?;
-            // Tokens go with the app (on delete cascade); its logo goes explicitly.
-            let logo: Option<Option<String>> = sqlx::query_scalar(
-                "select logo_id from private_apps where id = $1 and account_id = $2",
-            )
-            .bind(id)
-            .bind(account_id)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(err)?;
-            let Some(logo) = logo else { return Ok(false) };
-            sqlx::query("delete from private_apps where id = $1 and account_id = $2")
-                .bind(id)
-                .bind(account_id)
-                .execute(&mut *tx)
-                .await
-                .map_err(err)?;
-            if let Some(logo) = logo {
-                sqlx::query("delete from logos where id = $1")
-                    .bind(logo)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(err)?;
-            }
-            tx.commit().await.map_err(err)?;
-            Ok(true)
-        })
+        // Tokens go with the app (on delete cascade).
+        self.delete_app(LogoOwner::PrivateApp, account_id, id).await
     }
 
     async fn replace_logo(

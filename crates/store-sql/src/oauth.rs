@@ -6,6 +6,7 @@ use crate::{db_err, err, insert_token, SqlStore};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::AnyConnection;
+use switchboard_core::logo::LogoOwner;
 use switchboard_core::oauth::authorize::{AuthCode, Consent};
 use switchboard_core::oauth::grant::{Grant, GrantView};
 use switchboard_core::oauth::store::OAuthStore;
@@ -190,6 +191,36 @@ pub(crate) async fn revoke_user_grants(
 }
 
 impl SqlStore {
+    /// Run `claim` (an `update … where <still unclaimed>` binding `now`, `id`)
+    /// and, only if it changed exactly one row, store the tokens — in one
+    /// transaction. The conditional update is the lock: of concurrent
+    /// callers, one wins and the others get `false`.
+    async fn claim_and_issue(
+        &self,
+        claim: &str,
+        id: &str,
+        grant_id: &str,
+        now: DateTime<Utc>,
+        tokens: &[TokenRecord],
+    ) -> StoreResult<bool> {
+        with_retry!(async {
+            let mut tx = self.pool.begin().await.map_err(err)?;
+            let claimed = sqlx::query(claim)
+                .bind(ms(now))
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(err)?;
+            if claimed.rows_affected() != 1 {
+                tx.rollback().await.map_err(err)?;
+                return Ok(false);
+            }
+            insert_tokens_in(&mut tx, grant_id, now, tokens).await?;
+            tx.commit().await.map_err(err)?;
+            Ok(true)
+        })
+    }
+
     async fn one_app(&self, where_clause: &str, binds: &[&str]) -> StoreResult<Option<OAuthApp>> {
         let sql = format!("select {APP_COLUMNS} from oauth_apps o where {where_clause}");
         let mut q = sqlx::query_as::<_, AppRow>(&sql);
@@ -298,34 +329,8 @@ impl OAuthStore for SqlStore {
     }
 
     async fn delete_oauth_app(&self, account_id: &str, id: &str) -> StoreResult<bool> {
-        with_retry!(async {
-            let mut tx = self.pool.begin().await.map_err(err)?;
-            let logo: Option<Option<String>> = sqlx::query_scalar(
-                "select logo_id from oauth_apps where id = $1 and account_id = $2",
-            )
-            .bind(id)
-            .bind(account_id)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(err)?;
-            let Some(logo) = logo else { return Ok(false) };
-            // Grants, consents and codes cascade; tokens cascade from grants.
-            sqlx::query("delete from oauth_apps where id = $1 and account_id = $2")
-                .bind(id)
-                .bind(account_id)
-                .execute(&mut *tx)
-                .await
-                .map_err(err)?;
-            if let Some(logo) = logo {
-                sqlx::query("delete from logos where id = $1")
-                    .bind(logo)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(err)?;
-            }
-            tx.commit().await.map_err(err)?;
-            Ok(true)
-        })
+        // Grants, consents and codes cascade; tokens cascade from grants.
+        self.delete_app(LogoOwner::OAuthApp, account_id, id).await
     }
 
     async fn insert_consent(&self, c: &Consent) -> StoreResult<()> {
@@ -518,25 +523,9 @@ impl OAuthStore for SqlStore {
         now: DateTime<Utc>,
         tokens: &[TokenRecord],
     ) -> StoreResult<bool> {
-        with_retry!(async {
-            let mut tx = self.pool.begin().await.map_err(err)?;
-            // The conditional update is the lock: one redemption wins.
-            let claimed = sqlx::query(
-                "update oauth_codes set used_at = $1, updated_at = $1 where id = $2 and used_at is null",
-            )
-            .bind(ms(now))
-            .bind(code_id)
-            .execute(&mut *tx)
+        let claim = "update oauth_codes set used_at = $1, updated_at = $1 where id = $2 and used_at is null";
+        self.claim_and_issue(claim, code_id, grant_id, now, tokens)
             .await
-            .map_err(err)?;
-            if claimed.rows_affected() != 1 {
-                tx.rollback().await.map_err(err)?;
-                return Ok(false);
-            }
-            insert_tokens_in(&mut tx, grant_id, now, tokens).await?;
-            tx.commit().await.map_err(err)?;
-            Ok(true)
-        })
     }
 
     async fn rotate_refresh_token(
@@ -546,25 +535,10 @@ impl OAuthStore for SqlStore {
         now: DateTime<Utc>,
         tokens: &[TokenRecord],
     ) -> StoreResult<bool> {
-        with_retry!(async {
-            let mut tx = self.pool.begin().await.map_err(err)?;
-            let claimed = sqlx::query(
-                "update tokens set rotated_at = $1, updated_at = $1 \
-                 where id = $2 and rotated_at is null and revoked_at is null",
-            )
-            .bind(ms(now))
-            .bind(token_id)
-            .execute(&mut *tx)
+        let claim = "update tokens set rotated_at = $1, updated_at = $1 \
+                     where id = $2 and rotated_at is null and revoked_at is null";
+        self.claim_and_issue(claim, token_id, grant_id, now, tokens)
             .await
-            .map_err(err)?;
-            if claimed.rows_affected() != 1 {
-                tx.rollback().await.map_err(err)?;
-                return Ok(false);
-            }
-            insert_tokens_in(&mut tx, grant_id, now, tokens).await?;
-            tx.commit().await.map_err(err)?;
-            Ok(true)
-        })
     }
 
     async fn insert_tokens(

@@ -3,6 +3,7 @@
 
 mod audit_log;
 mod grants;
+mod logo;
 mod oauth_apps;
 mod private_apps;
 mod users;

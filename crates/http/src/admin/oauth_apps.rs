@@ -5,11 +5,10 @@ use crate::api::rfc3339;
 use crate::error::ApiError;
 use crate::extract::{AdminAuth, ApiJson};
 use crate::state::AppState;
-use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put};
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use switchboard_core::logo::LogoOwner;
@@ -29,10 +28,7 @@ pub fn router() -> Router<AppState> {
             &format!("{BASE}/oauth-apps/{{id}}/rotate-secret"),
             post(rotate_secret),
         )
-        .route(
-            &format!("{BASE}/oauth-apps/{{id}}/logo"),
-            put(set_logo).delete(remove_logo),
-        )
+        .merge(super::logo::routes("oauth-apps", LogoOwner::OAuthApp))
 }
 
 #[derive(Serialize)]
@@ -223,40 +219,6 @@ async fn remove(
     p.require(Scope::AdminWrite)?;
     s.services
         .delete_oauth_app(&p.account_id, &p.actor_ref(), &id)
-        .await?;
-    Ok(StatusCode::NO_CONTENT)
-}
-
-async fn set_logo(
-    State(s): State<AppState>,
-    AdminAuth(p): AdminAuth,
-    Path(id): Path<String>,
-    body: Bytes,
-) -> Result<Json<serde_json::Value>, ApiError> {
-    p.require(Scope::AdminWrite)?;
-    let logo = s
-        .services
-        .set_logo(
-            LogoOwner::OAuthApp,
-            &p.account_id,
-            &p.actor_ref(),
-            &id,
-            body.to_vec(),
-        )
-        .await?;
-    Ok(Json(
-        serde_json::json!({"logoUrl": format!("/logos/{logo}")}),
-    ))
-}
-
-async fn remove_logo(
-    State(s): State<AppState>,
-    AdminAuth(p): AdminAuth,
-    Path(id): Path<String>,
-) -> Result<StatusCode, ApiError> {
-    p.require(Scope::AdminWrite)?;
-    s.services
-        .remove_logo(LogoOwner::OAuthApp, &p.account_id, &p.actor_ref(), &id)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

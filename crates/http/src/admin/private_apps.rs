@@ -5,11 +5,10 @@ use crate::api::rfc3339;
 use crate::error::ApiError;
 use crate::extract::{AdminAuth, ApiJson, OptionalJson};
 use crate::state::AppState;
-use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put};
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use switchboard_core::logo::LogoOwner;
@@ -26,10 +25,7 @@ pub fn router() -> Router<AppState> {
             get(show).patch(update).delete(remove),
         )
         .route(&format!("{BASE}/private-apps/{{id}}/rotate"), post(rotate))
-        .route(
-            &format!("{BASE}/private-apps/{{id}}/logo"),
-            put(set_logo).delete(remove_logo),
-        )
+        .merge(super::logo::routes("private-apps", LogoOwner::PrivateApp))
 }
 
 #[derive(Serialize)]
@@ -196,39 +192,4 @@ async fn remove(
 /// Responses that carry a secret must not be cached anywhere.
 fn no_store<T: IntoResponse>(body: T) -> impl IntoResponse {
     ([(header::CACHE_CONTROL, "no-store")], body)
-}
-
-/// `PUT …/logo`: the raw image bytes. Checked by decoding (SPEC S4.1).
-async fn set_logo(
-    State(s): State<AppState>,
-    AdminAuth(p): AdminAuth,
-    Path(id): Path<String>,
-    body: Bytes,
-) -> Result<Json<serde_json::Value>, ApiError> {
-    p.require(Scope::AdminWrite)?;
-    let logo = s
-        .services
-        .set_logo(
-            LogoOwner::PrivateApp,
-            &p.account_id,
-            &p.actor_ref(),
-            &id,
-            body.to_vec(),
-        )
-        .await?;
-    Ok(Json(
-        serde_json::json!({"logoUrl": format!("/logos/{logo}")}),
-    ))
-}
-
-async fn remove_logo(
-    State(s): State<AppState>,
-    AdminAuth(p): AdminAuth,
-    Path(id): Path<String>,
-) -> Result<StatusCode, ApiError> {
-    p.require(Scope::AdminWrite)?;
-    s.services
-        .remove_logo(LogoOwner::PrivateApp, &p.account_id, &p.actor_ref(), &id)
-        .await?;
-    Ok(StatusCode::NO_CONTENT)
 }

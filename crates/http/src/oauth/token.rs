@@ -12,7 +12,7 @@ use axum::routing::post;
 use axum::{Json, Router};
 use serde_json::{json, Value};
 use switchboard_core::oauth::token_endpoint::{Introspector, TokenRequest};
-use switchboard_core::oauth::OAuthError;
+use switchboard_core::oauth::{OAuthApp, OAuthError};
 use switchboard_core::principal::Actor;
 use switchboard_core::scope::Scope;
 
@@ -23,15 +23,25 @@ pub fn router() -> Router<AppState> {
         .route(&format!("{BASE}/introspect"), post(introspect))
 }
 
-async fn token(State(s): State<AppState>, headers: HeaderMap, form: OAuthForm) -> Response {
+/// The authenticated client, and whether it used HTTP Basic; or the error
+/// response to send.
+async fn authenticated_client(
+    s: &AppState,
+    headers: &HeaderMap,
+    form: &OAuthForm,
+) -> Result<(OAuthApp, bool), Response> {
     let mut buf = None;
-    let (auth, basic) = match client_auth(&headers, &form, &mut buf) {
-        Ok(a) => a,
+    let (auth, basic) = client_auth(headers, form, &mut buf)?;
+    match s.services.authenticate_client(&auth).await {
+        Ok(app) => Ok((app, basic)),
+        Err(e) => Err(oauth_error(&e, basic)),
+    }
+}
+
+async fn token(State(s): State<AppState>, headers: HeaderMap, form: OAuthForm) -> Response {
+    let (app, basic) = match authenticated_client(&s, &headers, &form).await {
+        Ok(found) => found,
         Err(res) => return res,
-    };
-    let app = match s.services.authenticate_client(&auth).await {
-        Ok(app) => app,
-        Err(e) => return oauth_error(&e, basic),
     };
     let req = TokenRequest {
         grant_type: form.get("grant_type"),
@@ -67,14 +77,9 @@ async fn token(State(s): State<AppState>, headers: HeaderMap, form: OAuthForm) -
 }
 
 async fn revoke(State(s): State<AppState>, headers: HeaderMap, form: OAuthForm) -> Response {
-    let mut buf = None;
-    let (auth, basic) = match client_auth(&headers, &form, &mut buf) {
-        Ok(a) => a,
+    let (app, basic) = match authenticated_client(&s, &headers, &form).await {
+        Ok(found) => found,
         Err(res) => return res,
-    };
-    let app = match s.services.authenticate_client(&auth).await {
-        Ok(app) => app,
-        Err(e) => return oauth_error(&e, basic),
     };
     let Some(token) = form.get("token") else {
         return oauth_error(
@@ -138,14 +143,9 @@ async fn introspect(State(s): State<AppState>, req: Request) -> Response {
                 .await
         }
         None => {
-            let mut buf = None;
-            let (auth, basic) = match client_auth(&headers, &form, &mut buf) {
-                Ok(a) => a,
+            let app = match authenticated_client(&s, &headers, &form).await {
+                Ok((app, _)) => app,
                 Err(res) => return res,
-            };
-            let app = match s.services.authenticate_client(&auth).await {
-                Ok(app) => app,
-                Err(e) => return oauth_error(&e, basic),
             };
             s.services
                 .introspect(Introspector::Client(&app), token)
