@@ -152,7 +152,9 @@ impl Application {
     ) -> anyhow::Result<()> {
         let services = self.state.services.clone();
         let maintenance = tokio::spawn(async move {
-            let mut every = tokio::time::interval(MAINTENANCE_INTERVAL);
+            // Not at start-up: the first round waits one interval.
+            let first = tokio::time::Instant::now() + MAINTENANCE_INTERVAL;
+            let mut every = tokio::time::interval_at(first, MAINTENANCE_INTERVAL);
             loop {
                 every.tick().await;
                 match services.maintain().await {

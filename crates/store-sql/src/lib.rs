@@ -32,6 +32,9 @@ use switchboard_core::store::{
 };
 use switchboard_core::token::TokenHash;
 
+/// The tables whose planner statistics SQLite keeps (see `sqlite_statistics`).
+const STATISTICS_TABLES: [&str; 3] = ["contacts", "tickets", "calls"];
+
 /// Kept in step: the same versions in both folders (checked by a test).
 pub static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
 pub static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
@@ -146,7 +149,66 @@ impl SqlStore {
         migrator
             .run(&self.pool)
             .await
-            .map_err(|e| StoreError::Other(format!("migration failed: {e}")))
+            .map_err(|e| StoreError::Other(format!("migration failed: {e}")))?;
+        if self.backend == Backend::Sqlite {
+            // Earlier versions analysed every table, small ones included.
+            self.sqlite_statistics(false).await?;
+        }
+        Ok(())
+    }
+
+    /// SQLite's planner statistics, kept only where they help: the module
+    /// tables, whose several indexes need them to choose, once they are big
+    /// enough. Statistics taken while a table is tiny ("1 row") would make
+    /// the planner scan it later, when it is large; without statistics it
+    /// assumes large tables and uses the unique indexes, which is right.
+    async fn sqlite_statistics(&self, analyze: bool) -> StoreResult<()> {
+        const MIN_ROWS: i64 = 10_000;
+        let mut conn = self.pool.acquire().await.map_err(err)?;
+        if analyze {
+            // Bounded work per index: an estimate is all the planner needs.
+            sqlx::query("pragma analysis_limit = 1000")
+                .execute(&mut *conn)
+                .await
+                .map_err(err)?;
+            for table in STATISTICS_TABLES {
+                let rows: i64 = sqlx::query_scalar(&format!("select count(*) from {table}"))
+                    .fetch_one(&mut *conn)
+                    .await
+                    .map_err(err)?;
+                if rows >= MIN_ROWS {
+                    sqlx::query(&format!("analyze {table}"))
+                        .execute(&mut *conn)
+                        .await
+                        .map_err(err)?;
+                }
+            }
+        }
+        let has_stats: Option<String> = sqlx::query_scalar(
+            "select name from sqlite_master where type = 'table' and name = 'sqlite_stat1'",
+        )
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(err)?;
+        if has_stats.is_none() {
+            return Ok(());
+        }
+        // Drop what must not guide the planner: other tables, small tables.
+        let keep = STATISTICS_TABLES.map(|t| format!("'{t}'")).join(", ");
+        sqlx::query(&format!(
+            "delete from sqlite_stat1 where tbl not in ({keep}) or tbl in \
+             (select tbl from sqlite_stat1 where idx is not null \
+              and cast(substr(stat, 1, instr(stat || ' ', ' ') - 1) as integer) < {MIN_ROWS})"
+        ))
+        .execute(&mut *conn)
+        .await
+        .map_err(err)?;
+        // Load the statistics as they now are (ANALYZE reloads them too).
+        sqlx::query("analyze sqlite_schema")
+            .execute(&mut *conn)
+            .await
+            .map(|_| ())
+            .map_err(err)
     }
 
     pub async fn close(&self) {
@@ -250,18 +312,16 @@ impl Store for SqlStore {
     }
 
     async fn refresh_statistics(&self, full: bool) -> StoreResult<()> {
-        let sql = match (self.backend, full) {
-            (_, true) => "analyze",
-            // Re-analyses only the tables whose statistics have drifted.
-            (Backend::Sqlite, false) => "pragma optimize",
+        match (self.backend, full) {
+            (Backend::Sqlite, _) => self.sqlite_statistics(true).await,
+            (Backend::Postgres, true) => sqlx::query("analyze")
+                .execute(&self.pool)
+                .await
+                .map(|_| ())
+                .map_err(err),
             // PostgreSQL's autovacuum keeps statistics current by itself.
-            (Backend::Postgres, false) => return Ok(()),
-        };
-        sqlx::query(sql)
-            .execute(&self.pool)
-            .await
-            .map(|_| ())
-            .map_err(err)
+            (Backend::Postgres, false) => Ok(()),
+        }
     }
 
     async fn purge_expired(

@@ -73,6 +73,13 @@ impl TryFrom<AppRow> for OAuthApp {
 }
 
 #[derive(sqlx::FromRow)]
+struct AppWithOwnerRow {
+    #[sqlx(flatten)]
+    app: AppRow,
+    owner_name: String,
+}
+
+#[derive(sqlx::FromRow)]
 struct GrantRow {
     id: String,
     account_id: String,
@@ -292,15 +299,17 @@ impl OAuthStore for SqlStore {
         &self,
         client_id: &str,
     ) -> StoreResult<Option<(OAuthApp, String)>> {
-        let Some(app) = self.one_app("o.client_id = $1", &[client_id]).await? else {
-            return Ok(None);
-        };
-        let owner: String = sqlx::query_scalar("select name from accounts where id = $1")
-            .bind(&app.account_id)
-            .fetch_one(&self.pool)
+        let sql = format!(
+            "select {APP_COLUMNS}, a.name as owner_name from oauth_apps o \
+             join accounts a on a.id = o.account_id where o.client_id = $1"
+        );
+        let row: Option<AppWithOwnerRow> = sqlx::query_as(&sql)
+            .bind(client_id)
+            .fetch_optional(&self.pool)
             .await
             .map_err(err)?;
-        Ok(Some((app, owner)))
+        row.map(|r| Ok((OAuthApp::try_from(r.app)?, r.owner_name)))
+            .transpose()
     }
 
     async fn update_oauth_app(&self, a: &OAuthApp) -> StoreResult<()> {

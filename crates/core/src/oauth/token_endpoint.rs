@@ -434,20 +434,25 @@ impl Services {
             )
         })?;
         let now = self.clock.now();
-        let grant = self
-            .store
-            .save_grant(&Grant {
-                id: new_id(),
-                account_id: app.account_id.clone(),
-                app_id: app.id.clone(),
-                user_id: None,
-                subject: APP_SUBJECT.into(),
-                scopes: registered,
-                created_at: now,
-                updated_at: now,
-                last_used_at: None,
-            })
-            .await?;
+        // The app's own grant: created once, refreshed when its scopes change.
+        let grant = match self.store.find_live_grant(&app.id, APP_SUBJECT).await? {
+            Some(g) if g.scopes == registered => g,
+            _ => {
+                self.store
+                    .save_grant(&Grant {
+                        id: new_id(),
+                        account_id: app.account_id.clone(),
+                        app_id: app.id.clone(),
+                        user_id: None,
+                        subject: APP_SUBJECT.into(),
+                        scopes: registered,
+                        created_at: now,
+                        updated_at: now,
+                        last_used_at: None,
+                    })
+                    .await?
+            }
+        };
         let family = Family {
             app,
             grant_id: &grant.id,
