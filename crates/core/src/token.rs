@@ -5,7 +5,6 @@
 //! compared in constant time.
 
 use rand::distributions::Alphanumeric;
-use rand::rngs::OsRng;
 use rand::Rng;
 use sha2::{Digest, Sha256};
 use std::fmt;
@@ -83,9 +82,11 @@ pub enum TokenFormatError {
 }
 
 impl PlainToken {
-    /// A fresh token of this kind from the operating system's CSPRNG.
+    /// A fresh token of this kind from a CSPRNG.
     pub fn generate(kind: TokenKind) -> PlainToken {
-        let random: String = OsRng
+        // ThreadRng: a ChaCha CSPRNG seeded (and reseeded) from the OS, without
+        // a system call per character.
+        let random: String = rand::thread_rng()
             .sample_iter(&Alphanumeric)
             .take(RANDOM_LEN)
             .map(char::from)
@@ -178,7 +179,7 @@ impl fmt::Debug for TokenHash {
 /// A random opaque secret that is not a token (session ids, CSRF tokens):
 /// 32 base62 characters ≈ 190 bits.
 pub fn random_secret() -> String {
-    OsRng
+    rand::thread_rng()
         .sample_iter(&Alphanumeric)
         .take(32)
         .map(char::from)

@@ -35,6 +35,17 @@ use switchboard_core::token::TokenHash;
 /// The tables whose planner statistics SQLite keeps (see `sqlite_statistics`).
 const STATISTICS_TABLES: [&str; 3] = ["contacts", "tickets", "calls"];
 
+/// What `sqlite_statistics` does besides pruning useless statistics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Statistics {
+    /// Analyse the large module tables completely (after a bulk load).
+    Full,
+    /// Analyse them with bounded work (the hourly maintenance).
+    Periodic,
+    /// Only prune (at start-up).
+    Prune,
+}
+
 /// Kept in step: the same versions in both folders (checked by a test).
 pub static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
 pub static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
@@ -152,7 +163,7 @@ impl SqlStore {
             .map_err(|e| StoreError::Other(format!("migration failed: {e}")))?;
         if self.backend == Backend::Sqlite {
             // Earlier versions analysed every table, small ones included.
-            self.sqlite_statistics(false).await?;
+            self.sqlite_statistics(Statistics::Prune).await?;
         }
         Ok(())
     }
@@ -162,12 +173,13 @@ impl SqlStore {
     /// enough. Statistics taken while a table is tiny ("1 row") would make
     /// the planner scan it later, when it is large; without statistics it
     /// assumes large tables and uses the unique indexes, which is right.
-    async fn sqlite_statistics(&self, analyze: bool) -> StoreResult<()> {
+    async fn sqlite_statistics(&self, work: Statistics) -> StoreResult<()> {
         const MIN_ROWS: i64 = 10_000;
         let mut conn = self.pool.acquire().await.map_err(err)?;
-        if analyze {
-            // Bounded work per index: an estimate is all the planner needs.
-            sqlx::query("pragma analysis_limit = 1000")
+        if work != Statistics::Prune {
+            // Periodically, bounded work per index: an estimate will do.
+            let limit = if work == Statistics::Full { 0 } else { 1000 };
+            sqlx::query(&format!("pragma analysis_limit = {limit}"))
                 .execute(&mut *conn)
                 .await
                 .map_err(err)?;
@@ -313,7 +325,8 @@ impl Store for SqlStore {
 
     async fn refresh_statistics(&self, full: bool) -> StoreResult<()> {
         match (self.backend, full) {
-            (Backend::Sqlite, _) => self.sqlite_statistics(true).await,
+            (Backend::Sqlite, true) => self.sqlite_statistics(Statistics::Full).await,
+            (Backend::Sqlite, false) => self.sqlite_statistics(Statistics::Periodic).await,
             (Backend::Postgres, true) => sqlx::query("analyze")
                 .execute(&self.pool)
                 .await
@@ -862,4 +875,67 @@ pub(crate) async fn insert_token(conn: &mut AnyConnection, t: &TokenRecord) -> S
     .await
     .map(|_| ())
     .map_err(err)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    /// Statistics taken while `tokens` was tiny made the planner scan it once
+    /// it was large (7 ms per token look-up at 58,000 tokens). Start-up prunes
+    /// them, and refreshing never records them again.
+    #[tokio::test]
+    async fn tiny_table_statistics_are_pruned_and_token_lookups_use_the_index() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqlStore::open_sqlite_in_dir(dir.path()).await.unwrap();
+        store.migrate().await.unwrap();
+        for sql in [
+            "insert into accounts (id, name, created_at, updated_at) values ('a', 'A', 0, 0)",
+            "insert into tokens (id, account_id, kind, token_hash, created_at, updated_at) \
+             values ('t', 'a', 'oauth_access', 'h', 0, 0)",
+            // What earlier versions did at every start: analyse everything.
+            "analyze",
+        ] {
+            sqlx::query(sql).execute(&store.pool).await.unwrap();
+        }
+        let stats_for = |table: &'static str| {
+            let pool = store.pool.clone();
+            async move {
+                sqlx::query_scalar::<_, i64>("select count(*) from sqlite_stat1 where tbl = $1")
+                    .bind(table)
+                    .fetch_one(&pool)
+                    .await
+                    .unwrap()
+            }
+        };
+        assert!(
+            stats_for("tokens").await > 0,
+            "the old behaviour, as a baseline"
+        );
+        store.migrate().await.unwrap();
+        assert_eq!(stats_for("tokens").await, 0);
+        store.refresh_statistics(true).await.unwrap();
+        store.refresh_statistics(false).await.unwrap();
+        assert_eq!(stats_for("tokens").await, 0);
+        assert_eq!(
+            stats_for("contacts").await,
+            0,
+            "small module tables neither"
+        );
+        let plan: Vec<String> = sqlx::query(
+            "explain query plan select t.id from tokens t \
+             left join oauth_grants g on g.id = t.grant_id where t.token_hash = 'h'",
+        )
+        .fetch_all(&store.pool)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.try_get::<String, _>(3).unwrap())
+        .collect();
+        assert!(
+            plan.iter().any(|d| d.starts_with("SEARCH t USING")),
+            "{plan:?}"
+        );
+    }
 }

@@ -157,13 +157,18 @@ async fn insert_tokens_in(
     for t in tokens {
         insert_token(&mut *conn, t).await?;
     }
-    sqlx::query("update oauth_grants set last_used_at = $1, updated_at = $1 where id = $2")
-        .bind(ms(now))
-        .bind(grant_id)
-        .execute(&mut *conn)
-        .await
-        .map(|_| ())
-        .map_err(err)
+    // Like a token's last use, written at most once a minute.
+    sqlx::query(
+        "update oauth_grants set last_used_at = $1, updated_at = $1 \
+         where id = $2 and (last_used_at is null or last_used_at < $3)",
+    )
+    .bind(ms(now))
+    .bind(grant_id)
+    .bind(ms(now) - 60_000)
+    .execute(&mut *conn)
+    .await
+    .map(|_| ())
+    .map_err(err)
 }
 
 async fn revoke_grant_in(conn: &mut AnyConnection, grant_id: &str, now: i64) -> StoreResult<()> {
