@@ -11,6 +11,8 @@ mod browser;
 mod cli;
 mod console;
 mod multi_node;
+mod oauth_admin;
+mod oauth_browser;
 mod oauth_flow;
 mod oauth_token;
 mod private_apps;

@@ -264,6 +264,18 @@ async fn redirect_uri_near_misses_get_an_error_page_never_a_redirect(backend: Ba
         .await,
     );
     let browser = &console.browser;
+    // Every request carries a PKCE challenge, so only the redirect URI can be wrong.
+    let (challenge, _) = PkceCodeChallenge::new_random_sha256();
+    let request = |c: &OAuthClient| {
+        let mut params: Vec<(String, String)> = c
+            .code_request("contacts.read")
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect();
+        params.push(("code_challenge".into(), challenge.as_str().to_owned()));
+        params.push(("code_challenge_method".into(), "S256".into()));
+        params
+    };
     let misses = [
         (&confidential, "https://client.example/cb/"),
         (&confidential, "https://client.example/CB"),
@@ -295,8 +307,8 @@ async fn redirect_uri_near_misses_get_an_error_page_never_a_redirect(backend: Ba
         (&public, "http://127.0.0.1:5555/cb"),
         (&public, "http://localhost:8765/cb"),
     ] {
-        let c = client.redirecting_to(uri);
-        let res = browser.authorize(&c.code_request("contacts.read")).await;
+        let params = request(&client.redirecting_to(uri));
+        let res = browser.authorize(&pairs(&params)).await;
         assert_eq!(res.status(), StatusCode::OK, "{uri} is registered");
     }
 
@@ -333,6 +345,14 @@ async fn redirect_uri_near_misses_get_an_error_page_never_a_redirect(backend: Ba
         params.push((dup, value));
         assert_error_page(browser.authorize(&params).await).await;
     }
+}
+
+/// Borrowed pairs of owned ones.
+fn pairs(owned: &[(String, String)]) -> Vec<(&str, &str)> {
+    owned
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect()
 }
 
 async fn parameter_errors_after_the_redirect_check_are_redirected(backend: Backend) {
