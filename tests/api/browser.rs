@@ -3,84 +3,15 @@
 //! them the test says SKIPPED on stderr, and with
 //! `SWITCHBOARD_TEST_BROWSER=require` (set by CI) it fails instead.
 
-use crate::helpers::{json_of, Backend, TestApp, PASSWORD};
-use fantoccini::{Client, ClientBuilder, Locator};
+use crate::helpers::{fill, json_of, webdriver, Backend, TestApp, PASSWORD};
+use fantoccini::Locator;
 use reqwest::StatusCode;
-use std::io::Write;
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
-
-struct Driver {
-    child: Child,
-    client: Client,
-}
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-async fn driver() -> Option<Driver> {
-    let required = std::env::var("SWITCHBOARD_TEST_BROWSER").as_deref() == Ok("require");
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let child = match Command::new("chromedriver")
-        .arg(format!("--port={port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-    {
-        Ok(c) => c,
-        Err(e) => {
-            assert!(!required, "chromedriver is required (SWITCHBOARD_TEST_BROWSER=require) but did not start: {e}");
-            let _ = writeln!(
-                std::io::stderr(),
-                "SKIPPED: the browser test did not run: chromedriver not found ({e})"
-            );
-            return None;
-        }
-    };
-    let mut caps = serde_json::Map::new();
-    caps.insert(
-        "goog:chromeOptions".into(),
-        serde_json::json!({
-            "binary": std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()),
-            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
-                     "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-        }),
-    );
-    let url = format!("http://127.0.0.1:{port}");
-    for _ in 0..50 {
-        if let Ok(client) = ClientBuilder::rustls()
-            .expect("tls")
-            .capabilities(caps.clone())
-            .connect(&url)
-            .await
-        {
-            return Some(Driver { child, client });
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    panic!("chromedriver started but no browser session could be opened");
-}
-
-async fn fill(c: &Client, selector: &str, text: &str) {
-    c.find(Locator::Css(selector))
-        .await
-        .unwrap()
-        .send_keys(text)
-        .await
-        .unwrap();
-}
 
 #[tokio::test]
 async fn an_admin_signs_up_and_creates_a_token_in_the_browser() {
-    let Some(driver) = driver().await else { return };
+    let Some(driver) = webdriver().await else {
+        return;
+    };
     let c = &driver.client;
     let app = TestApp::spawn(Backend::Sqlite).await;
 

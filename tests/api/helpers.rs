@@ -669,3 +669,13 @@ pub async fn webdriver() -> Option<WebDriver> {
     let _ = child.wait();
     panic!("chromedriver started but no browser session could be opened");
 }
+
+/// Type into the element `selector` finds.
+pub async fn fill(c: &fantoccini::Client, selector: &str, text: &str) {
+    c.find(fantoccini::Locator::Css(selector))
+        .await
+        .unwrap()
+        .send_keys(text)
+        .await
+        .unwrap();
+}

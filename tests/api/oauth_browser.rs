@@ -3,22 +3,13 @@
 //! a code. Skipped without chromedriver unless `SWITCHBOARD_TEST_BROWSER=require`.
 
 use crate::helpers::{
-    json_of, oauth_app, string, webdriver, Backend, OAuthClient, TestApp, OAUTH, PASSWORD,
+    fill, json_of, oauth_app, string, webdriver, Backend, OAuthClient, TestApp, OAUTH, PASSWORD,
 };
 use fantoccini::{Client, Locator};
 use oauth2::PkceCodeChallenge;
 use reqwest::StatusCode;
 use serde_json::json;
 use std::time::{Duration, Instant};
-
-async fn fill(c: &Client, selector: &str, text: &str) {
-    c.find(Locator::Css(selector))
-        .await
-        .unwrap()
-        .send_keys(text)
-        .await
-        .unwrap();
-}
 
 async fn click(c: &Client, selector: &str) {
     c.wait()
