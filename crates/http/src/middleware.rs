@@ -18,9 +18,27 @@ use tower_http::trace::TraceLayer;
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
-/// Console pages: no scripts from elsewhere, no framing, no referrer.
-const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
-                   form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+/// Console pages: no scripts from elsewhere, no framing, no referrer. Forms
+/// post to this site, plus `extra_form_targets` where a page's form answer
+/// redirects elsewhere (browsers hold those redirects to `form-action`).
+pub fn console_csp(extra_form_targets: &str) -> HeaderValue {
+    let policy = format!(
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+         form-action 'self'{}{extra_form_targets}; frame-ancestors 'none'; base-uri 'none'",
+        if extra_form_targets.is_empty() {
+            ""
+        } else {
+            " "
+        }
+    );
+    // Only our own origins and scheme names go in; fall back to the strict policy.
+    HeaderValue::from_str(&policy).unwrap_or_else(|_| {
+        HeaderValue::from_static(
+            "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+             form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        )
+    })
+}
 
 pub fn apply(router: Router) -> Router {
     router.layer(
@@ -36,7 +54,7 @@ pub fn apply(router: Router) -> Router {
         .layer(PropagateRequestIdLayer::new(X_REQUEST_ID.clone()))
         .layer(CatchPanicLayer::custom(|_| internal(&"handler panicked").into_response()))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP)))
+        .layer(SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, console_csp("")))
         .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
         .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")))
         .layer(SetResponseHeaderLayer::overriding(

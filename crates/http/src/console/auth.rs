@@ -201,10 +201,7 @@ fn oauth_return_csp(next: &str) -> Option<(header::HeaderName, HeaderValue)> {
     next.starts_with("/services/oauth2/v1/authorize?").then(|| {
         (
             header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(
-                "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
-                 form-action 'self' https: http:; frame-ancestors 'none'; base-uri 'none'",
-            ),
+            crate::middleware::console_csp("https: http:"),
         )
     })
 }

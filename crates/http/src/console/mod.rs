@@ -52,7 +52,7 @@ fn admin_only(s: &ActiveSession) -> Result<(), PageError> {
 
 /// A signed-in form post: same origin (when the browser says) and the
 /// session's CSRF token.
-fn check_form(
+pub(crate) fn check_form(
     headers: &HeaderMap,
     state: &AppState,
     s: &ActiveSession,
@@ -69,7 +69,7 @@ fn check_form(
 }
 
 /// Constant-time comparison of a submitted CSRF token with the expected one.
-pub(crate) fn csrf_matches(submitted: &str, expected: &str) -> bool {
+fn csrf_matches(submitted: &str, expected: &str) -> bool {
     !expected.is_empty() && bool::from(submitted.as_bytes().ct_eq(expected.as_bytes()))
 }
 
@@ -77,7 +77,7 @@ pub(crate) fn csrf_matches(submitted: &str, expected: &str) -> bool {
 /// this one. An absent `Origin`, or `null` (what Chrome sends from our pages,
 /// which carry `Referrer-Policy: no-referrer`), proves nothing either way:
 /// the CSRF token still has to match.
-pub(crate) fn same_origin(headers: &HeaderMap, state: &AppState) -> bool {
+fn same_origin(headers: &HeaderMap, state: &AppState) -> bool {
     let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
         return true;
     };

@@ -1,9 +1,10 @@
 //! `GET /authorize` and the consent form (SPEC S5.2).
 
 use super::BASE;
-use crate::console::{csrf_matches, same_origin};
+use crate::console::check_form;
 use crate::error::PageError;
 use crate::extract::MaybeSession;
+use crate::middleware::console_csp;
 use crate::state::AppState;
 use askama::Template;
 use axum::extract::{RawQuery, State};
@@ -165,13 +166,8 @@ fn consent_page(s: &ActiveSession, consent_id: String, req: AuthorizationRequest
     let origin = redirect
         .map(|u| u.origin().ascii_serialization())
         .unwrap_or_default();
-    let csp = format!(
-        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
-         form-action 'self' {origin}; frame-ancestors 'none'; base-uri 'none'"
-    );
-    if let Ok(v) = HeaderValue::from_str(&csp) {
-        res.headers_mut().insert(header::CONTENT_SECURITY_POLICY, v);
-    }
+    res.headers_mut()
+        .insert(header::CONTENT_SECURITY_POLICY, console_csp(&origin));
     res
 }
 
@@ -197,14 +193,8 @@ async fn decide(
             None,
         );
     };
-    if !same_origin(&headers, &state)
-        || !csrf_matches(&form.csrf_token, &session.session.csrf_token)
-    {
-        return PageError::new(
-            StatusCode::FORBIDDEN,
-            "The form has expired or did not come from this site (CSRF check failed).",
-        )
-        .into_response();
+    if let Err(e) = check_form(&headers, &state, &session, &form.csrf_token) {
+        return e.into_response();
     }
     let allow = match form.decision.as_str() {
         "allow" => true,
