@@ -50,14 +50,22 @@ async fn from_bearer(state: &AppState, token: &str) -> Result<Principal, ApiErro
     Ok(principal)
 }
 
+impl TokenAuth {
+    /// Authenticate the token in these headers (for handlers that also take
+    /// other credentials and so cannot use the extractor).
+    pub async fn from_headers(headers: &HeaderMap, state: &AppState) -> Result<Self, ApiError> {
+        match presented_token(headers)? {
+            Some(t) => from_bearer(state, t).await.map(TokenAuth),
+            None => Err(ApiError::no_token()),
+        }
+    }
+}
+
 impl FromRequestParts<AppState> for TokenAuth {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        match presented_token(&parts.headers)? {
-            Some(t) => from_bearer(state, t).await.map(TokenAuth),
-            None => Err(ApiError::no_token()),
-        }
+        TokenAuth::from_headers(&parts.headers, state).await
     }
 }
 

@@ -5,7 +5,7 @@ use super::{no_store, oauth_error, BASE};
 use crate::error::ApiError;
 use crate::extract::TokenAuth;
 use crate::state::AppState;
-use axum::extract::{FromRequestParts, Request, State};
+use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
@@ -94,15 +94,13 @@ async fn revoke(State(s): State<AppState>, headers: HeaderMap, form: OAuthForm) 
 }
 
 /// Client-authenticated, or a Bearer Private App token with `admin.read`.
-async fn introspect(State(s): State<AppState>, req: Request) -> Response {
-    let (mut parts, body) = req.into_parts();
-    let bearer = parts
-        .headers
+async fn introspect(State(s): State<AppState>, headers: HeaderMap, form: OAuthForm) -> Response {
+    let bearer = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.len() > 7 && v[..7].eq_ignore_ascii_case("bearer "));
     let account = if bearer {
-        match TokenAuth::from_request_parts(&mut parts, &s).await {
+        match TokenAuth::from_headers(&headers, &s).await {
             Ok(TokenAuth(p)) if !matches!(p.actor, Actor::PrivateApp { .. }) => {
                 return ApiError::new(
                     StatusCode::FORBIDDEN,
@@ -119,16 +117,6 @@ async fn introspect(State(s): State<AppState>, req: Request) -> Response {
         }
     } else {
         None
-    };
-    let headers = parts.headers.clone();
-    let form = match <OAuthForm as axum::extract::FromRequest<AppState>>::from_request(
-        Request::from_parts(parts, body),
-        &s,
-    )
-    .await
-    {
-        Ok(f) => f,
-        Err(res) => return res,
     };
     let Some(token) = form.get("token") else {
         return oauth_error(
