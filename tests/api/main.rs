@@ -10,6 +10,7 @@ mod admin_api;
 mod browser;
 mod cli;
 mod console;
+mod envelope;
 mod multi_node;
 mod oauth_admin;
 mod oauth_browser;

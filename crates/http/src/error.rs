@@ -1,6 +1,8 @@
 //! Error types at the edge. `ApiError` is S7's JSON envelope with RFC 6750
 //! headers; `PageError` is an HTML page for the console.
 
+use axum::extract::path::ErrorKind;
+use axum::extract::rejection::{BytesRejection, PathRejection};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use serde::Serialize;
@@ -131,6 +133,55 @@ impl From<Error> for ApiError {
                 }
             }
             Error::Internal(cause) => internal(&*cause),
+        }
+    }
+}
+
+/// A path parameter axum could not decode (`/contacts/%FF%FE`): S7's 400, not
+/// axum's text/plain. The kinds axum answers with 500 are our own mistakes
+/// (a route and its handler disagree), so they are logged as such.
+impl From<PathRejection> for ApiError {
+    fn from(rejection: PathRejection) -> ApiError {
+        if rejection.status().is_server_error() {
+            return internal(&rejection);
+        }
+        let message = match &rejection {
+            PathRejection::FailedToDeserializePathParams(e) => match e.kind() {
+                ErrorKind::InvalidUtf8InPathParam { key } => {
+                    format!("the URL path is not valid: `{key}` is not UTF-8 once percent-decoded")
+                }
+                _ => format!(
+                    "the URL path is not valid: {}",
+                    e.body_text().trim_start_matches("Invalid URL: ")
+                ),
+            },
+            other => format!("the URL path is not valid: {}", other.body_text()),
+        };
+        ApiError::new(StatusCode::BAD_REQUEST, "invalid_request", message)
+    }
+}
+
+/// A body that could not be read: too large (the 1 MiB limit) or cut off.
+impl From<BytesRejection> for ApiError {
+    fn from(rejection: BytesRejection) -> ApiError {
+        let status = rejection.status();
+        if status == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::new(
+                status,
+                "payload_too_large",
+                "the request body is larger than 1 MiB",
+            )
+        } else if status.is_server_error() {
+            internal(&rejection)
+        } else {
+            ApiError::new(
+                status,
+                "invalid_request",
+                format!(
+                    "the request body could not be read: {}",
+                    rejection.body_text()
+                ),
+            )
         }
     }
 }

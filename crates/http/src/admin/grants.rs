@@ -3,9 +3,9 @@
 use super::BASE;
 use crate::api::rfc3339;
 use crate::error::ApiError;
-use crate::extract::AdminAuth;
+use crate::extract::{AdminAuth, ApiPath};
 use crate::state::AppState;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{delete, get};
 use axum::{Json, Router};
@@ -61,7 +61,7 @@ async fn list(
 async fn revoke(
     State(s): State<AppState>,
     AdminAuth(p): AdminAuth,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<StatusCode, ApiError> {
     p.require(Scope::AdminWrite)?;
     s.services

@@ -3,10 +3,9 @@
 
 use super::BASE;
 use crate::error::ApiError;
-use crate::extract::AdminAuth;
+use crate::extract::{AdminAuth, ApiBytes, ApiPath};
 use crate::state::AppState;
-use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::put;
 use axum::{Json, Router};
@@ -21,8 +20,8 @@ pub fn routes(collection: &str, owner: LogoOwner) -> Router<AppState> {
         put(
             move |State(s): State<AppState>,
                   AdminAuth(p): AdminAuth,
-                  Path(id): Path<String>,
-                  body: Bytes| async move {
+                  ApiPath(id): ApiPath<String>,
+                  ApiBytes(body): ApiBytes| async move {
                 p.require(Scope::AdminWrite)?;
                 let logo = s
                     .services
@@ -32,7 +31,9 @@ pub fn routes(collection: &str, owner: LogoOwner) -> Router<AppState> {
             },
         )
         .delete(
-            move |State(s): State<AppState>, AdminAuth(p): AdminAuth, Path(id): Path<String>| async move {
+            move |State(s): State<AppState>,
+                  AdminAuth(p): AdminAuth,
+                  ApiPath(id): ApiPath<String>| async move {
                 p.require(Scope::AdminWrite)?;
                 s.services
                     .remove_logo(owner, &p.account_id, &p.actor_ref(), &id)

@@ -3,9 +3,9 @@
 use super::BASE;
 use crate::api::rfc3339;
 use crate::error::ApiError;
-use crate::extract::{AdminAuth, ApiJson};
+use crate::extract::{AdminAuth, ApiJson, ApiPath};
 use crate::state::AppState;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -147,7 +147,7 @@ async fn create(
 async fn show(
     State(s): State<AppState>,
     AdminAuth(p): AdminAuth,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Response, ApiError> {
     p.require(Scope::AdminRead)?;
     let view = s.services.get_oauth_app(&p.account_id, &id).await?;
@@ -166,7 +166,7 @@ fn secret_response(view: OAuthAppView) -> Response {
 async fn update(
     State(s): State<AppState>,
     AdminAuth(p): AdminAuth,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(b): ApiJson<PatchBody>,
 ) -> Result<Response, ApiError> {
     p.require(Scope::AdminWrite)?;
@@ -201,7 +201,7 @@ async fn update(
 async fn rotate_secret(
     State(s): State<AppState>,
     AdminAuth(p): AdminAuth,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Response, ApiError> {
     p.require(Scope::AdminWrite)?;
     let view = s
@@ -214,7 +214,7 @@ async fn rotate_secret(
 async fn remove(
     State(s): State<AppState>,
     AdminAuth(p): AdminAuth,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<StatusCode, ApiError> {
     p.require(Scope::AdminWrite)?;
     s.services

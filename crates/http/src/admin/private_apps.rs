@@ -3,9 +3,9 @@
 use super::BASE;
 use crate::api::rfc3339;
 use crate::error::ApiError;
-use crate::extract::{AdminAuth, ApiJson, OptionalJson};
+use crate::extract::{AdminAuth, ApiJson, ApiPath, OptionalJson};
 use crate::state::AppState;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -122,7 +122,7 @@ async fn create(
 async fn show(
     State(s): State<AppState>,
     AdminAuth(p): AdminAuth,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<PrivateAppBody>, ApiError> {
     p.require(Scope::AdminRead)?;
     Ok(Json(PrivateAppBody::new(
@@ -134,7 +134,7 @@ async fn show(
 async fn update(
     State(s): State<AppState>,
     AdminAuth(p): AdminAuth,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<PatchBody>,
 ) -> Result<Json<PrivateAppBody>, ApiError> {
     p.require(Scope::AdminWrite)?;
@@ -165,7 +165,7 @@ async fn update(
 async fn rotate(
     State(s): State<AppState>,
     AdminAuth(p): AdminAuth,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     OptionalJson(body): OptionalJson<RotateBody>,
 ) -> Result<Response, ApiError> {
     p.require(Scope::AdminWrite)?;
@@ -180,7 +180,7 @@ async fn rotate(
 async fn remove(
     State(s): State<AppState>,
     AdminAuth(p): AdminAuth,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<StatusCode, ApiError> {
     p.require(Scope::AdminWrite)?;
     s.services

@@ -3,9 +3,9 @@
 use super::BASE;
 use crate::api::rfc3339;
 use crate::error::ApiError;
-use crate::extract::{AdminAuth, ApiJson};
+use crate::extract::{AdminAuth, ApiJson, ApiPath};
 use crate::state::AppState;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -82,7 +82,7 @@ async fn list(
 async fn show(
     State(s): State<AppState>,
     AdminAuth(p): AdminAuth,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<UserBody>, ApiError> {
     p.require(Scope::AdminRead)?;
     Ok(Json(s.services.get_user(&p.account_id, &id).await?.into()))
@@ -116,7 +116,7 @@ async fn create(
 async fn update(
     State(s): State<AppState>,
     AdminAuth(p): AdminAuth,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<PatchBody>,
 ) -> Result<Json<UserBody>, ApiError> {
     p.require(Scope::AdminWrite)?;

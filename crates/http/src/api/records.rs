@@ -2,9 +2,9 @@
 //! delete, and the change feed, for contacts, tickets and calls.
 
 use crate::error::ApiError;
-use crate::extract::{ApiJson, TokenAuth};
+use crate::extract::{ApiJson, ApiPath, TokenAuth};
 use crate::state::AppState;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -124,7 +124,7 @@ fn location(m: Module, id: &str) -> String {
 async fn list(
     State(s): State<AppState>,
     TokenAuth(p): TokenAuth,
-    Path(name): Path<String>,
+    ApiPath(name): ApiPath<String>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     let m = module(&name)?;
@@ -213,7 +213,7 @@ async fn list(
 async fn show(
     State(s): State<AppState>,
     TokenAuth(p): TokenAuth,
-    Path((name, id)): Path<(String, String)>,
+    ApiPath((name, id)): ApiPath<(String, String)>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     let m = module(&name)?;
@@ -227,7 +227,7 @@ async fn show(
 async fn create(
     State(s): State<AppState>,
     TokenAuth(p): TokenAuth,
-    Path(name): Path<String>,
+    ApiPath(name): ApiPath<String>,
     headers: HeaderMap,
     ApiJson(body): ApiJson<Value>,
 ) -> Result<Response, ApiError> {
@@ -321,7 +321,7 @@ async fn write(
 async fn replace(
     State(s): State<AppState>,
     TokenAuth(p): TokenAuth,
-    Path((name, id)): Path<(String, String)>,
+    ApiPath((name, id)): ApiPath<(String, String)>,
     headers: HeaderMap,
     ApiJson(body): ApiJson<Value>,
 ) -> Result<Response, ApiError> {
@@ -331,7 +331,7 @@ async fn replace(
 async fn merge(
     State(s): State<AppState>,
     TokenAuth(p): TokenAuth,
-    Path((name, id)): Path<(String, String)>,
+    ApiPath((name, id)): ApiPath<(String, String)>,
     headers: HeaderMap,
     ApiJson(body): ApiJson<Value>,
 ) -> Result<Response, ApiError> {
@@ -341,7 +341,7 @@ async fn merge(
 async fn remove(
     State(s): State<AppState>,
     TokenAuth(p): TokenAuth,
-    Path((name, id)): Path<(String, String)>,
+    ApiPath((name, id)): ApiPath<(String, String)>,
     headers: HeaderMap,
 ) -> Result<StatusCode, ApiError> {
     let m = module(&name)?;
@@ -355,7 +355,7 @@ async fn remove(
 async fn changes(
     State(s): State<AppState>,
     TokenAuth(p): TokenAuth,
-    Path(name): Path<String>,
+    ApiPath(name): ApiPath<String>,
     RawQuery(raw): RawQuery,
 ) -> Result<Json<Value>, ApiError> {
     let m = module(&name)?;

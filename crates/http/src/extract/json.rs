@@ -29,40 +29,42 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
                 "send the body as JSON with Content-Type: application/json",
             ));
         }
-        let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
-            let status = rejection.status();
-            if status == StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::new(
-                    status,
-                    "payload_too_large",
-                    "the request body is larger than 1 MiB",
-                )
-            } else {
-                ApiError::new(status, "invalid_request", rejection.body_text())
-            }
-        })?;
+        let bytes = Bytes::from_request(req, state)
+            .await
+            .map_err(ApiError::from)?;
         parse(&bytes).map(ApiJson)
     }
 }
 
 /// Deserialize, naming the field path on a type error or an unknown field.
+/// The whole body must be one JSON value: anything after it but whitespace
+/// (`{…} trailing`, `{…}{…}`) is malformed JSON, as for `serde_json::from_slice`.
 pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let de = &mut serde_json::Deserializer::from_slice(bytes);
-    serde_path_to_error::deserialize(de).map_err(|e| {
+    let value = serde_path_to_error::deserialize(&mut *de).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner();
         if inner.is_syntax() || inner.is_eof() {
-            ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "invalid_json",
-                format!("the body is not valid JSON: {inner}"),
-            )
+            malformed(&inner)
+        } else if path == "." && inner.to_string().contains("expected struct ") {
+            // `[]`, `"x"`, `null` where an object belongs; serde would name our type.
+            ApiError::invalid("", "the body must be a JSON object")
         } else if path == "." {
             ApiError::invalid("", strip_position(&inner.to_string()))
         } else {
             ApiError::invalid(path, strip_position(&inner.to_string()))
         }
-    })
+    })?;
+    de.end().map_err(|e| malformed(&e))?;
+    Ok(value)
+}
+
+fn malformed(e: &serde_json::Error) -> ApiError {
+    ApiError::new(
+        StatusCode::BAD_REQUEST,
+        "invalid_json",
+        format!("the body is not valid JSON: {e}"),
+    )
 }
 
 /// serde_json appends " at line 1 column 17"; the field name says more.
@@ -93,5 +95,60 @@ impl<S: Send + Sync, T: DeserializeOwned + Default> FromRequest<S> for OptionalJ
         ApiJson::from_request(req, state)
             .await
             .map(|ApiJson(v)| OptionalJson(v))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse;
+    use serde_json::{json, Value};
+
+    fn code(body: &str) -> Option<&'static str> {
+        parse::<Value>(body.as_bytes()).err().map(|e| e.code)
+    }
+
+    #[test]
+    fn one_value_and_whitespace_only() {
+        assert_eq!(
+            parse::<Value>(b" {\"a\":1}\r\n\t ").ok(),
+            Some(json!({"a": 1}))
+        );
+        for bad in [
+            "{\"a\":1} trailing",
+            "{\"a\":1}{}",
+            "{\"a\":1} }}",
+            "{\"a\":1},",
+            "[1] 2",
+            "1 2",
+            "{\"a\":",
+            "",
+        ] {
+            assert_eq!(code(bad), Some("invalid_json"), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn type_errors_still_name_the_field() {
+        #[derive(serde::Deserialize, Debug)]
+        #[allow(dead_code)]
+        struct Body {
+            name: String,
+        }
+        let err = parse::<Body>(b"{\"name\": 1}").err();
+        assert_eq!(
+            err.as_ref().map(|e| (e.code, e.field.as_deref())),
+            Some(("invalid_request", Some("name")))
+        );
+        for not_an_object in ["[]", "\"name\"", "null", "1"] {
+            let err = parse::<Body>(not_an_object.as_bytes()).err();
+            assert_eq!(
+                err.map(|e| (e.code, e.message)),
+                Some(("invalid_request", "the body must be a JSON object".into())),
+                "{not_an_object}"
+            );
+        }
+        // The type error comes first even with garbage after the value.
+        let err = parse::<Body>(b"{\"name\": 1} x").err();
+        assert_eq!(err.map(|e| e.code), Some("invalid_request"));
     }
 }
