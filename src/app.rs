@@ -31,6 +31,18 @@ pub async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
         .migrate()
         .await
         .context("running database migrations")?;
+    // Earlier releases let OAuth apps register the admin scopes (SPEC S2 forbids it).
+    let stripped = store
+        .strip_admin_scopes_from_oauth()
+        .await
+        .context("removing admin scopes from OAuth apps")?;
+    if stripped > 0 {
+        tracing::warn!(
+            rows = stripped,
+            "removed admin.read/admin.write from OAuth apps, grants, codes and tokens: \
+             those scopes are for Private Apps only"
+        );
+    }
     Ok(Arc::new(store))
 }
 
@@ -118,6 +130,8 @@ impl Application {
             refresh_grace: Duration::seconds(i64::from(config.refresh_grace_secs)),
             refresh_idle: Duration::days(i64::from(config.refresh_idle_days)),
             refresh_absolute: Duration::days(i64::from(config.refresh_absolute_days)),
+            app_token_lifetime: Duration::seconds(i64::from(config.client_credentials_ttl_secs)),
+            token_retention: Duration::days(i64::from(config.token_retention_days)),
         };
         let key = server_key(&config)?;
         let services = Arc::new(Services::new(store, clock).with_oauth(oauth, key));

@@ -13,6 +13,8 @@ pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
 pub const DEFAULT_ISSUER: &str = "http://127.0.0.1:8080";
 pub const DEFAULT_DATA_DIR: &str = "./data";
 pub const DEFAULT_RATE_LIMIT: u32 = 100;
+pub const DEFAULT_CLIENT_CREDENTIALS_TTL: u32 = 3600;
+pub const DEFAULT_TOKEN_RETENTION_DAYS: u32 = 7;
 
 /// Options shared by every command that opens the database.
 #[derive(Debug, Clone, Default, Args)]
@@ -65,6 +67,14 @@ pub struct ServeArgs {
     /// Days a grant's refresh tokens live at most. Default 365. Env: SWITCHBOARD_REFRESH_ABSOLUTE_DAYS.
     #[arg(long, env = "SWITCHBOARD_REFRESH_ABSOLUTE_DAYS")]
     pub refresh_absolute_days: Option<u32>,
+    /// Seconds a client_credentials token lives (these always expire). Default 3600.
+    /// Env: SWITCHBOARD_CLIENT_CREDENTIALS_TTL_SECONDS.
+    #[arg(long, env = "SWITCHBOARD_CLIENT_CREDENTIALS_TTL_SECONDS")]
+    pub client_credentials_ttl_seconds: Option<u32>,
+    /// Days an expired or revoked token is kept (for audit and "already revoked" answers)
+    /// before maintenance deletes it. Default 7. Env: SWITCHBOARD_TOKEN_RETENTION_DAYS.
+    #[arg(long, env = "SWITCHBOARD_TOKEN_RETENTION_DAYS")]
+    pub token_retention_days: Option<u32>,
     /// Key sealing OAuth client secrets: base64 of 32 bytes. Default: generated into
     /// <data-dir>/server.key on first start. Every node of a cluster needs the same key.
     /// Env: SWITCHBOARD_SERVER_KEY.
@@ -87,6 +97,8 @@ struct FileConfig {
     refresh_grace_seconds: Option<u32>,
     refresh_idle_days: Option<u32>,
     refresh_absolute_days: Option<u32>,
+    client_credentials_ttl_seconds: Option<u32>,
+    token_retention_days: Option<u32>,
     server_key: Option<String>,
 }
 
@@ -102,6 +114,8 @@ pub struct Config {
     pub refresh_grace_secs: u32,
     pub refresh_idle_days: u32,
     pub refresh_absolute_days: u32,
+    pub client_credentials_ttl_secs: u32,
+    pub token_retention_days: u32,
     /// Base64 of the 32-byte server key; `None`: `<data_dir>/server.key`.
     pub server_key: Option<SecretString>,
 }
@@ -122,6 +136,11 @@ impl std::fmt::Debug for Config {
             .field("refresh_grace_secs", &self.refresh_grace_secs)
             .field("refresh_idle_days", &self.refresh_idle_days)
             .field("refresh_absolute_days", &self.refresh_absolute_days)
+            .field(
+                "client_credentials_ttl_secs",
+                &self.client_credentials_ttl_secs,
+            )
+            .field("token_retention_days", &self.token_retention_days)
             .field(
                 "server_key",
                 &self.server_key.as_ref().map(|_| "[redacted]"),
@@ -174,8 +193,21 @@ impl Config {
         if refresh_idle_days == 0 || refresh_absolute_days == 0 {
             bail!("refresh_idle_days and refresh_absolute_days must be at least 1");
         }
+        let client_credentials_ttl_secs = serve
+            .client_credentials_ttl_seconds
+            .or(file.client_credentials_ttl_seconds)
+            .unwrap_or(DEFAULT_CLIENT_CREDENTIALS_TTL);
+        if client_credentials_ttl_secs == 0 {
+            bail!("client_credentials_ttl_seconds must be at least 1");
+        }
+        let token_retention_days = serve
+            .token_retention_days
+            .or(file.token_retention_days)
+            .unwrap_or(DEFAULT_TOKEN_RETENTION_DAYS);
         Ok(Config {
             bind,
+            client_credentials_ttl_secs,
+            token_retention_days,
             pool,
             issuer,
             require_pkce: serve.require_pkce || file.require_pkce.unwrap_or(false),
@@ -218,6 +250,8 @@ impl Config {
             refresh_grace_secs: 10,
             refresh_idle_days: 30,
             refresh_absolute_days: 365,
+            client_credentials_ttl_secs: DEFAULT_CLIENT_CREDENTIALS_TTL,
+            token_retention_days: DEFAULT_TOKEN_RETENTION_DAYS,
             server_key: None,
         }
     }

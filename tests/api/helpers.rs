@@ -156,6 +156,27 @@ impl TestApp {
     pub async fn me(&self, token: &str) -> Response {
         self.get_with_token("/services/oauth2/v1/me", token).await
     }
+
+    /// Run one SQL statement straight against this app's database, to plant
+    /// what an older release or a race would leave; returns the rows changed.
+    pub async fn sql(&self, statement: &str) -> u64 {
+        use secrecy::ExposeSecret;
+        use sqlx::Connection;
+        let url = match &self.config.database_url {
+            Some(u) => u.expose_secret().to_owned(),
+            None => format!(
+                "sqlite://{}",
+                self.config.data_dir.join("switchboard.db").display()
+            ),
+        };
+        sqlx::any::install_default_drivers();
+        let mut conn = sqlx::AnyConnection::connect(&url).await.unwrap();
+        sqlx::query(statement)
+            .execute(&mut conn)
+            .await
+            .unwrap()
+            .rows_affected()
+    }
 }
 
 pub fn uuid_like() -> String {

@@ -15,6 +15,7 @@ mod multi_node;
 mod oauth_admin;
 mod oauth_browser;
 mod oauth_flow;
+mod oauth_privileges;
 mod oauth_token;
 mod private_apps;
 mod records;

@@ -772,7 +772,7 @@ async fn metadata_document_names_the_issuer_exactly(backend: Backend) {
     }
     assert_eq!(
         scopes_of(&m["scopes_supported"]),
-        sorted("contacts.read contacts.write tickets.read tickets.write calls.read calls.write admin.read admin.write offline_access")
+        sorted("contacts.read contacts.write tickets.read tickets.write calls.read calls.write offline_access")
     );
     assert_eq!(m["response_types_supported"], json!(["code"]));
     assert_eq!(

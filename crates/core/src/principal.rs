@@ -156,13 +156,10 @@ impl Services {
         }
         let actor = match (record.kind, client_id) {
             (TokenKind::OAuthAccess, Some(client_id)) => {
-                // Admin scopes only ever work for a user who is an admin now.
-                if user.as_ref().is_some_and(|u| u.role != Role::Admin) {
-                    scopes = scopes
-                        .iter()
-                        .filter(|s| !matches!(s, Scope::AdminRead | Scope::AdminWrite))
-                        .collect();
-                }
+                // The admin API takes Private App tokens and console sessions
+                // only (SPEC S2, S8): an OAuth token never carries admin scopes,
+                // whatever an older release stored with it.
+                scopes = scopes.retain(Scope::grantable_to_oauth_app);
                 Actor::OAuth {
                     app_id,
                     app_name,

@@ -280,6 +280,10 @@ impl Services {
             let Ok(token) = PlainToken::parse(text.trim()) else {
                 continue;
             };
+            if token.kind() == TokenKind::ClientSecret {
+                self.revoke_leaked_client_secret(&token).await?;
+                continue;
+            }
             let Some(found) = self.store.find_token(&token.hash()).await? else {
                 continue;
             };

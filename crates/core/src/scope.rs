@@ -56,6 +56,18 @@ impl Scope {
         self != Scope::OfflineAccess
     }
 
+    /// `admin.read` / `admin.write`: the admin API (SPEC S8).
+    pub fn is_admin(self) -> bool {
+        matches!(self, Scope::AdminRead | Scope::AdminWrite)
+    }
+
+    /// Scopes an OAuth app may register, request or hold: never the admin
+    /// scopes (SPEC S2: those are for Private Apps only), so a client secret
+    /// can never become an admin credential.
+    pub fn grantable_to_oauth_app(self) -> bool {
+        !self.is_admin()
+    }
+
     /// Plain words for consent pages and the console.
     pub fn describe(self) -> &'static str {
         match self {
@@ -121,6 +133,11 @@ impl ScopeSet {
     /// Parse the stored / RFC 6749 form: space-separated.
     pub fn parse_spaced(s: &str) -> Result<ScopeSet, String> {
         ScopeSet::parse_list(s.split(' ').filter(|p| !p.is_empty()))
+    }
+
+    /// This set without the scopes `keep` refuses.
+    pub fn retain(&self, keep: impl Fn(Scope) -> bool) -> ScopeSet {
+        self.iter().filter(|s| keep(*s)).collect()
     }
 
     pub fn to_spaced(&self) -> String {

@@ -38,7 +38,8 @@ impl Services {
 
 impl Services {
     /// Periodic upkeep: purge expired sessions, idempotency keys, consent
-    /// transactions and authorization codes; refresh
+    /// transactions, authorization codes, and OAuth tokens expired or revoked
+    /// longer than the retention window ago; refresh
     /// planner statistics. Safe to run on every node at once.
     pub async fn maintain(&self) -> crate::Result<u64> {
         use crate::session::{ABSOLUTE_TIMEOUT_DAYS, IDLE_TIMEOUT_HOURS};
@@ -50,6 +51,7 @@ impl Services {
                 now - Duration::hours(IDLE_TIMEOUT_HOURS),
                 now - Duration::days(ABSOLUTE_TIMEOUT_DAYS),
                 now - Duration::hours(crate::records::IDEMPOTENCY_HOURS),
+                now - self.oauth.token_retention,
                 now,
             )
             .await?;

@@ -108,16 +108,23 @@ pub trait Store:
     async fn refresh_statistics(&self, full: bool) -> StoreResult<()>;
 
     /// Delete what has expired: sessions idle since `idle_before` or started
-    /// before `started_before`, idempotency keys created before `keys_before`.
+    /// before `started_before`, idempotency keys created before `keys_before`,
+    /// OAuth tokens that expired or were revoked before `tokens_before`, and
+    /// expired consent transactions and authorization codes (before `now`).
     /// Returns how many rows went.
-    /// and expired consent transactions and authorization codes (before `now`).
     async fn purge_expired(
         &self,
         idle_before: DateTime<Utc>,
         started_before: DateTime<Utc>,
         keys_before: DateTime<Utc>,
+        tokens_before: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> StoreResult<u64>;
+
+    /// Remove `admin.read` / `admin.write` from every OAuth app, grant,
+    /// consent, code and OAuth token (SPEC S2: Private Apps only). Returns
+    /// how many rows changed; zero once the data is clean.
+    async fn strip_admin_scopes_from_oauth(&self) -> StoreResult<u64>;
 
     // accounts and users
     async fn create_account_with_admin(&self, account: &Account, admin: &User) -> StoreResult<()>;

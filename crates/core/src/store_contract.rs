@@ -667,6 +667,7 @@ async fn records_and_their_feed(store: &dyn Store) {
             t0 - Duration::days(365),
             t0 - Duration::days(365),
             t0 + Duration::seconds(1),
+            t0 - Duration::days(365),
             t0,
         )
         .await

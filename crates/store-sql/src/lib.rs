@@ -342,6 +342,7 @@ impl Store for SqlStore {
         idle_before: DateTime<Utc>,
         started_before: DateTime<Utc>,
         keys_before: DateTime<Utc>,
+        tokens_before: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> StoreResult<u64> {
         let sessions =
@@ -369,7 +370,42 @@ impl Store for SqlStore {
                 .map_err(err)?
                 .rows_affected();
         }
+        // Private App tokens stay: their app's list shows them.
+        purged += sqlx::query(
+            "delete from tokens where grant_id is not null \
+             and (revoked_at < $1 or expires_at < $1)",
+        )
+        .bind(ms(tokens_before))
+        .execute(&self.pool)
+        .await
+        .map_err(err)?
+        .rows_affected();
         Ok(purged)
+    }
+
+    async fn strip_admin_scopes_from_oauth(&self) -> StoreResult<u64> {
+        // Scopes are stored space-separated: pad, drop each admin scope, trim.
+        let mut changed = 0;
+        // `tokens`: only OAuth tokens; a Private App token's scopes are its app's.
+        for (table, only) in [
+            ("oauth_apps", ""),
+            ("oauth_grants", ""),
+            ("oauth_consents", ""),
+            ("oauth_codes", ""),
+            ("tokens", "and grant_id is not null"),
+        ] {
+            let sql = format!(
+                "update {table} set scopes = trim(replace(replace(' ' || scopes || ' ', \
+                 ' admin.read ', ' '), ' admin.write ', ' ')) \
+                 where scopes like '%admin.%' {only}"
+            );
+            changed += sqlx::query(&sql)
+                .execute(&self.pool)
+                .await
+                .map_err(err)?
+                .rows_affected();
+        }
+        Ok(changed)
     }
 
     async fn create_account_with_admin(&self, account: &Account, admin: &User) -> StoreResult<()> {

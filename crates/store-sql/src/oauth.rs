@@ -300,6 +300,13 @@ impl OAuthStore for SqlStore {
         self.one_app("o.id = $1", &[id]).await
     }
 
+    async fn find_oauth_app_by_secret_hash(
+        &self,
+        hash: &TokenHash,
+    ) -> StoreResult<Option<OAuthApp>> {
+        self.one_app("o.secret_hash = $1", &[hash.as_str()]).await
+    }
+
     async fn find_oauth_app_by_client_id(
         &self,
         client_id: &str,

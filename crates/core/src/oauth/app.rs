@@ -122,15 +122,31 @@ pub struct OAuthAppPatch {
     pub access_token_lifetime: Option<AccessTokenLifetime>,
 }
 
-/// Scopes an app may register: any known scope, at least one.
+/// Scopes an app may register: known, grantable to OAuth apps, at least one.
 pub fn parse_scopes<S: AsRef<str>>(names: &[S]) -> Result<ScopeSet> {
+    let known = || {
+        Scope::ALL
+            .iter()
+            .filter(|s| s.grantable_to_oauth_app())
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     let set = ScopeSet::parse_list(names).map_err(|bad| {
-        let known: Vec<&str> = Scope::ALL.iter().map(|s| s.as_str()).collect();
         Error::invalid(
             "scopes",
-            format!("unknown scope {bad:?}; known scopes: {}", known.join(", ")),
+            format!("unknown scope {bad:?}; known scopes: {}", known()),
         )
     })?;
+    if let Some(s) = set.iter().find(|s| !s.grantable_to_oauth_app()) {
+        return Err(Error::invalid(
+            "scopes",
+            format!(
+                "{s} can be granted to Private Apps only, not to OAuth apps; OAuth apps may register: {}",
+                known()
+            ),
+        ));
+    }
     if set.is_empty() {
         return Err(Error::invalid("scopes", "choose at least one scope"));
     }
@@ -292,7 +308,34 @@ impl Services {
         actor: &str,
         id: &str,
     ) -> Result<OAuthAppView> {
-        let mut app = self.get_oauth_app(account_id, id).await?.app;
+        let app = self.get_oauth_app(account_id, id).await?.app;
+        self.replace_client_secret(app, actor, "oauth_app.secret_rotated")
+            .await
+    }
+
+    /// A leak report named this app's current client secret (SPEC S3): it
+    /// stops working at once; an admin views the new one in the console.
+    /// Returns whether the secret was live.
+    pub async fn revoke_leaked_client_secret(&self, secret: &PlainToken) -> Result<bool> {
+        let hash = secret.hash();
+        let Some(app) = self.store.find_oauth_app_by_secret_hash(&hash).await? else {
+            return Ok(false);
+        };
+        if !app.secret_hash.as_ref().is_some_and(|h| h.ct_eq(&hash)) {
+            return Ok(false);
+        }
+        tracing::warn!(app_id = %app.id, account_id = %app.account_id, "leaked client secret reported; secret rotated");
+        self.replace_client_secret(app, "anonymous", "oauth_app.secret_leak_reported_rotated")
+            .await?;
+        Ok(true)
+    }
+
+    async fn replace_client_secret(
+        &self,
+        mut app: OAuthApp,
+        actor: &str,
+        action: &'static str,
+    ) -> Result<OAuthAppView> {
         if app.client_type == ClientType::Public {
             return Err(Error::Conflict {
                 code: "public_client",
@@ -304,10 +347,10 @@ impl Services {
         app.updated_at = now;
         self.store.update_oauth_app(&app).await?;
         self.audit(AuditEntry::new(
-            account_id,
+            &app.account_id,
             actor,
-            "oauth_app.secret_rotated",
-            Some(id),
+            action,
+            Some(&app.id),
             now,
         ))
         .await;

@@ -231,9 +231,7 @@ impl Services {
         let scopes = match one("scope")? {
             None => app.scopes.clone(),
             Some(s) => {
-                let set = ScopeSet::parse_spaced(s).map_err(|bad| {
-                    fail(OAuthError::invalid_scope(format!("unknown scope {bad:?}")))
-                })?;
+                let set = super::parse_requested_scopes(s).map_err(fail)?;
                 if let Some(extra) = set.iter().find(|s| !app.scopes.contains(*s)) {
                     return Err(fail(OAuthError::invalid_scope(format!(
                         "the app is not registered for the {extra} scope"

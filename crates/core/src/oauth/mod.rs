@@ -16,7 +16,22 @@ pub use app::{AccessTokenLifetime, ClientType, OAuthApp, Visibility};
 pub use error::OAuthError;
 pub use grant::Grant;
 
+use crate::scope::ScopeSet;
 use chrono::Duration;
+
+/// A `scope` parameter at authorize, the token endpoint or refresh: known
+/// scopes only, and never the admin scopes (SPEC S2), whatever an app
+/// registered before that rule.
+pub fn parse_requested_scopes(raw: &str) -> Result<ScopeSet, OAuthError> {
+    let set = ScopeSet::parse_spaced(raw)
+        .map_err(|bad| OAuthError::invalid_scope(format!("unknown scope {bad:?}")))?;
+    if let Some(s) = set.iter().find(|s| !s.grantable_to_oauth_app()) {
+        return Err(OAuthError::invalid_scope(format!(
+            "{s} can be granted to Private Apps only, never through OAuth"
+        )));
+    }
+    Ok(set)
+}
 
 /// Authorization codes and consent transactions live this long (SPEC S5.2).
 pub const CODE_TTL_MINUTES: i64 = 10;
@@ -34,6 +49,10 @@ pub struct OAuthSettings {
     pub refresh_idle: Duration,
     /// … and this long after the grant's first token, whatever happens.
     pub refresh_absolute: Duration,
+    /// Lifetime of `client_credentials` tokens, which act as the app itself.
+    pub app_token_lifetime: Duration,
+    /// Expired and revoked OAuth tokens are deleted this long afterwards.
+    pub token_retention: Duration,
 }
 
 impl Default for OAuthSettings {
@@ -44,6 +63,8 @@ impl Default for OAuthSettings {
             refresh_grace: Duration::seconds(10),
             refresh_idle: Duration::days(30),
             refresh_absolute: Duration::days(365),
+            app_token_lifetime: Duration::seconds(3600),
+            token_retention: Duration::days(7),
         }
     }
 }

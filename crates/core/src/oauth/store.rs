@@ -21,6 +21,11 @@ pub trait OAuthStore: Send + Sync {
         &self,
         client_id: &str,
     ) -> StoreResult<Option<(OAuthApp, String)>>;
+    /// The app whose current client secret has this hash (leak reports).
+    async fn find_oauth_app_by_secret_hash(
+        &self,
+        hash: &TokenHash,
+    ) -> StoreResult<Option<OAuthApp>>;
     /// Save every field but the id, account and client id.
     async fn update_oauth_app(&self, app: &OAuthApp) -> StoreResult<()>;
     /// Delete the app with its grants, codes and tokens (and its logo).

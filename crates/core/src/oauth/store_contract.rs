@@ -360,10 +360,40 @@ pub async fn run(store: &dyn Store) {
     store.insert_code(&expired).await.unwrap();
     let long_ago = now() - Duration::days(3650);
     store
-        .purge_expired(long_ago, long_ago, long_ago, now())
+        .purge_expired(long_ago, long_ago, long_ago, long_ago, now())
         .await
         .unwrap();
     assert!(store.find_code(&expired.code_hash).await.unwrap().is_none());
+
+    // OAuth tokens expired or revoked before the retention cut-off go; the
+    // rest stay (live ones, and dead ones still inside the window).
+    let cutoff = now() - Duration::days(7);
+    let token = |expires: Option<Duration>, revoked: Option<Duration>| {
+        let (t, mut rec) = oauth_token(TokenKind::OAuthAccess, &own, &new_id(), "contacts.read");
+        rec.expires_at = expires.map(|d| now() - d);
+        rec.revoked_at = revoked.map(|d| now() - d);
+        (t, rec)
+    };
+    let old_expired = token(Some(Duration::days(8)), None);
+    let old_revoked = token(None, Some(Duration::days(8)));
+    let recent_expired = token(Some(Duration::days(1)), None);
+    let live = token(Some(Duration::days(-1)), None);
+    let records: Vec<TokenRecord> = [&old_expired, &old_revoked, &recent_expired, &live]
+        .iter()
+        .map(|(_, r)| r.clone())
+        .collect();
+    store.insert_tokens(&own.id, now(), &records).await.unwrap();
+    let purged = store
+        .purge_expired(long_ago, long_ago, long_ago, cutoff, now())
+        .await
+        .unwrap();
+    assert!(purged >= 2, "{purged}");
+    for (t, _) in [&old_expired, &old_revoked] {
+        assert!(store.find_token(&t.hash()).await.unwrap().is_none());
+    }
+    for (t, _) in [&recent_expired, &live] {
+        assert!(store.find_token(&t.hash()).await.unwrap().is_some());
+    }
     let (t, rec) = oauth_token(TokenKind::OAuthAccess, &own, &new_id(), "contacts.read");
     store.insert_tokens(&own.id, now(), &[rec]).await.unwrap();
     assert!(store.delete_oauth_app(&owner.id, &a.id).await.unwrap());

@@ -81,9 +81,7 @@ fn pkce_matches(verifier: &str, challenge: &str) -> bool {
 fn parse_scope_param(raw: Option<&str>) -> Result<Option<ScopeSet>, OAuthError> {
     match raw {
         None => Ok(None),
-        Some(s) => ScopeSet::parse_spaced(s)
-            .map(|set| (!set.is_empty()).then_some(set))
-            .map_err(|bad| OAuthError::invalid_scope(format!("unknown scope {bad:?}"))),
+        Some(s) => super::parse_requested_scopes(s).map(|set| (!set.is_empty()).then_some(set)),
     }
 }
 
@@ -168,7 +166,12 @@ impl Services {
         refresh_scopes: Option<ScopeSet>,
         now: DateTime<Utc>,
     ) -> (IssuedTokens, Vec<TokenRecord>) {
-        let lifetime = f.app.access_token_lifetime.duration();
+        // Tokens that act as the app itself (no user: client_credentials)
+        // always expire (SPEC S5.3); the app's setting is for user tokens.
+        let lifetime = match f.user_id {
+            None => Some(self.oauth.app_token_lifetime),
+            Some(_) => f.app.access_token_lifetime.duration(),
+        };
         let record = |kind: TokenKind, scopes: ScopeSet, expires_at| {
             let plain = PlainToken::generate(kind);
             let rec = TokenRecord {
@@ -426,7 +429,7 @@ impl Services {
         let registered: ScopeSet = app
             .scopes
             .iter()
-            .filter(|s| *s != Scope::OfflineAccess)
+            .filter(|s| *s != Scope::OfflineAccess && s.grantable_to_oauth_app())
             .collect();
         let scopes = narrow(parse_scope_param(req.scope)?, &registered).map_err(|_| {
             OAuthError::invalid_scope(

@@ -117,6 +117,7 @@ async fn render_list(
             .collect(),
         scopes: Scope::ALL
             .iter()
+            .filter(|s| s.grantable_to_oauth_app())
             .map(|s| (s.as_str(), s.describe()))
             .collect(),
         form_name: form.name.clone(),

@@ -26,7 +26,12 @@ pub fn router(issuer: &str) -> Router<AppState> {
 async fn metadata(State(s): State<AppState>) -> Json<Value> {
     let issuer = &s.config.issuer;
     let base = format!("{}{BASE}", issuer.trim_end_matches('/'));
-    let scopes: Vec<&str> = Scope::ALL.iter().map(|s| s.as_str()).collect();
+    // What an OAuth client can ask for: the admin scopes are Private Apps' only.
+    let scopes: Vec<&str> = Scope::ALL
+        .iter()
+        .filter(|s| s.grantable_to_oauth_app())
+        .map(|s| s.as_str())
+        .collect();
     Json(json!({
         "issuer": issuer,
         "authorization_endpoint": format!("{base}/authorize"),
