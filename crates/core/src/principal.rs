@@ -141,10 +141,11 @@ impl Services {
                 "the user this token acts for is deactivated".into(),
             ));
         }
-        if record
-            .last_used_at
-            .is_none_or(|t| (now - t).num_milliseconds() >= TOKEN_TOUCH_INTERVAL_MS)
-        {
+        let due = |t: Option<DateTime<Utc>>| {
+            t.is_none_or(|t| (now - t).num_milliseconds() >= TOKEN_TOUCH_INTERVAL_MS)
+        };
+        if due(record.last_used_at) && due(self.token_touches.get(&record.id)) {
+            self.token_touches.insert(record.id.clone(), now);
             // Off the request path: a slow write must not slow the API call.
             let store = self.store.clone();
             let id = record.id.clone();

@@ -15,6 +15,9 @@ pub struct Services {
     pub oauth: OAuthSettings,
     /// Seals OAuth client secrets; `None` in tools that never touch them.
     pub server_key: Option<ServerKey>,
+    /// When this node last recorded each token's use: look-ups may come from
+    /// a cache whose `last_used_at` is older than the database's.
+    pub(crate) token_touches: moka::sync::Cache<String, chrono::DateTime<chrono::Utc>>,
 }
 
 impl Services {
@@ -25,6 +28,10 @@ impl Services {
             sign_in_throttle: SignInThrottle::default(),
             oauth: OAuthSettings::default(),
             server_key: None,
+            token_touches: moka::sync::Cache::builder()
+                .max_capacity(100_000)
+                .time_to_idle(std::time::Duration::from_secs(600))
+                .build(),
         }
     }
 

@@ -8,7 +8,7 @@ use crate::ids::new_id;
 use crate::private_app::PrivateApp;
 use crate::scope::{Scope, ScopeSet};
 use crate::session::Session;
-use crate::store::{constraint, OldTokens, Store, StoreError, TokenRecord};
+use crate::store::{constraint, OldTokens, Store, StoreError, TokenLookup, TokenRecord};
 use crate::token::{PlainToken, TokenHash, TokenKind};
 use chrono::{DateTime, Duration, DurationRound, Utc};
 
@@ -681,4 +681,51 @@ async fn records_and_their_feed(store: &dyn Store) {
         ),
         "the key was forgotten"
     );
+}
+
+/// Two nodes on one database: what `writer` changes, `reader` sees within
+/// SPEC S3's one second, although `reader` had the token's look-up cached.
+pub async fn changes_reach_other_nodes(writer: &dyn Store, reader: &dyn Store) {
+    use std::time::{Duration as StdDuration, Instant};
+    // Poll `reader` until `done` holds of its look-up; return how long it took.
+    async fn within_a_second(
+        reader: &dyn Store,
+        plain: &PlainToken,
+        done: impl Fn(Option<&TokenLookup>) -> bool,
+    ) -> StdDuration {
+        let started = Instant::now();
+        loop {
+            let found = reader.find_token(&plain.hash()).await.unwrap();
+            if done(found.as_ref()) {
+                return started.elapsed();
+            }
+            assert!(
+                started.elapsed() < StdDuration::from_secs(1),
+                "the change did not reach the other node within 1 s"
+            );
+            tokio::time::sleep(StdDuration::from_millis(10)).await;
+        }
+    }
+
+    let a = new_account(writer, "Nodes").await;
+    let (mut app, token, plain) = app_with_token(&a, None);
+    writer.insert_private_app(&app, &token).await.unwrap();
+    for _ in 0..3 {
+        // Cached on the reader from here on.
+        assert!(reader.find_token(&plain.hash()).await.unwrap().is_some());
+    }
+
+    app.scopes = ScopeSet::parse_spaced("calls.read").unwrap();
+    writer.update_private_app(&app).await.unwrap();
+    let want = app.scopes.clone();
+    within_a_second(reader, &plain, |f| f.is_some_and(|f| f.scopes == want)).await;
+
+    writer.revoke_token(&token.id, now()).await.unwrap();
+    within_a_second(reader, &plain, |f| {
+        f.is_some_and(|f| f.token.revoked_at.is_some())
+    })
+    .await;
+
+    assert!(writer.delete_private_app(&a.id, &app.id).await.unwrap());
+    within_a_second(reader, &plain, |f| f.is_none()).await;
 }

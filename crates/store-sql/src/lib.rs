@@ -12,6 +12,7 @@ mod records;
 mod rows;
 #[cfg(feature = "test-support")]
 pub mod testing;
+mod token_cache;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -21,6 +22,7 @@ use sqlx::migrate::Migrator;
 use sqlx::{AnyConnection, AnyPool, Executor, Row};
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 use switchboard_core::account::{Account, User};
 use switchboard_core::audit::{AuditEntry, AuditQuery};
@@ -31,6 +33,7 @@ use switchboard_core::store::{
     constraint, OldTokens, PrivateAppView, Store, StoreError, StoreResult, TokenLookup, TokenRecord,
 };
 use switchboard_core::token::TokenHash;
+use token_cache::TokenCache;
 
 /// The tables whose planner statistics SQLite keeps (see `sqlite_statistics`).
 const STATISTICS_TABLES: [&str; 3] = ["contacts", "tickets", "calls"];
@@ -78,6 +81,9 @@ impl Default for PoolSettings {
 pub struct SqlStore {
     pub(crate) pool: AnyPool,
     backend: Backend,
+    tokens: TokenCache,
+    /// PostgreSQL: the task that hears other nodes' token changes.
+    _listener: Option<Arc<token_cache::Listener>>,
 }
 
 impl SqlStore {
@@ -145,7 +151,70 @@ impl SqlStore {
             Backend::Postgres => pool_options.max_connections(settings.max_connections),
         };
         let pool = pool_options.connect_with(options).await.map_err(err)?;
-        Ok(SqlStore { pool, backend })
+        let tokens = TokenCache::default();
+        let listener = (backend == Backend::Postgres).then(|| Arc::new(tokens.listen(url)));
+        Ok(SqlStore {
+            pool,
+            backend,
+            tokens,
+            _listener: listener,
+        })
+    }
+
+    /// The token and its owner: one query, and one more for a user's token.
+    async fn find_token_uncached(&self, hash: &TokenHash) -> StoreResult<Option<TokenLookup>> {
+        let row: Option<TokenLookupRow> = sqlx::query_as(
+            // A token belongs to a Private App, or to an OAuth app through its grant.
+            "select t.id, t.account_id, t.kind, t.token_hash, t.private_app_id, t.user_id, t.created_at, \
+             t.last_used_at, t.expires_at, t.revoked_at, t.grant_id, t.family_id, t.scopes, t.rotated_at, \
+             t.family_started_at, a.name as account_name, \
+             coalesce(p.id, o.id) as app_id, coalesce(p.name, o.name) as app_name, \
+             coalesce(p.scopes, o.scopes) as app_scopes, o.client_id \
+             from tokens t join accounts a on a.id = t.account_id \
+             left join private_apps p on p.id = t.private_app_id \
+             left join oauth_grants g on g.id = t.grant_id \
+             left join oauth_apps o on o.id = g.app_id \
+             where t.token_hash = $1 and (p.id is not null or o.id is not null)",
+        )
+        .bind(hash.as_str())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(err)?;
+        let Some(row) = row else { return Ok(None) };
+        let user = match &row.user_id {
+            Some(uid) => self.get_user(&row.account_id, uid).await?,
+            None => None,
+        };
+        row.into_lookup(user).map(Some)
+    }
+
+    /// Run a write that can change what `find_token` returns; once it has
+    /// succeeded, invalidate the cached look-ups.
+    pub(crate) async fn changing_tokens<T>(
+        &self,
+        write: impl std::future::Future<Output = StoreResult<T>>,
+    ) -> StoreResult<T> {
+        let out = write.await;
+        if out.is_ok() {
+            self.tokens_changed().await;
+        }
+        out
+    }
+
+    /// After a write that can change what `find_token` returns: forget the
+    /// cached look-ups here, and tell the other nodes (PostgreSQL).
+    async fn tokens_changed(&self) {
+        self.tokens.invalidate();
+        if self.backend == Backend::Postgres {
+            let notify = sqlx::query("select pg_notify($1, '')")
+                .bind(token_cache::TOKENS_CHANNEL)
+                .execute(&self.pool)
+                .await;
+            if let Err(e) = notify {
+                // The others' caches still expire within TOKEN_CACHE_TTL.
+                tracing::warn!(error = %e, "could not notify other nodes of a token change");
+            }
+        }
     }
 
     pub fn backend(&self) -> Backend {
@@ -345,67 +414,73 @@ impl Store for SqlStore {
         tokens_before: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> StoreResult<u64> {
-        let sessions =
-            sqlx::query("delete from sessions where last_seen_at < $1 or created_at < $2")
-                .bind(ms(idle_before))
-                .bind(ms(started_before))
+        self.changing_tokens(async {
+            let sessions =
+                sqlx::query("delete from sessions where last_seen_at < $1 or created_at < $2")
+                    .bind(ms(idle_before))
+                    .bind(ms(started_before))
+                    .execute(&self.pool)
+                    .await
+                    .map_err(err)?;
+            let keys = sqlx::query("delete from idempotency_keys where created_at < $1")
+                .bind(ms(keys_before))
                 .execute(&self.pool)
                 .await
                 .map_err(err)?;
-        let keys = sqlx::query("delete from idempotency_keys where created_at < $1")
-            .bind(ms(keys_before))
+            let mut purged = sessions.rows_affected() + keys.rows_affected();
+            // A used code is kept until it expires: a replay must still find it.
+            for sql in [
+                "delete from oauth_consents where expires_at < $1",
+                "delete from oauth_codes where expires_at < $1",
+            ] {
+                purged += sqlx::query(sql)
+                    .bind(ms(now))
+                    .execute(&self.pool)
+                    .await
+                    .map_err(err)?
+                    .rows_affected();
+            }
+            // Private App tokens stay: their app's list shows them.
+            purged += sqlx::query(
+                "delete from tokens where grant_id is not null \
+             and (revoked_at < $1 or expires_at < $1)",
+            )
+            .bind(ms(tokens_before))
             .execute(&self.pool)
             .await
-            .map_err(err)?;
-        let mut purged = sessions.rows_affected() + keys.rows_affected();
-        // A used code is kept until it expires: a replay must still find it.
-        for sql in [
-            "delete from oauth_consents where expires_at < $1",
-            "delete from oauth_codes where expires_at < $1",
-        ] {
-            purged += sqlx::query(sql)
-                .bind(ms(now))
-                .execute(&self.pool)
-                .await
-                .map_err(err)?
-                .rows_affected();
-        }
-        // Private App tokens stay: their app's list shows them.
-        purged += sqlx::query(
-            "delete from tokens where grant_id is not null \
-             and (revoked_at < $1 or expires_at < $1)",
-        )
-        .bind(ms(tokens_before))
-        .execute(&self.pool)
+            .map_err(err)?
+            .rows_affected();
+            Ok(purged)
+        })
         .await
-        .map_err(err)?
-        .rows_affected();
-        Ok(purged)
     }
 
     async fn strip_admin_scopes_from_oauth(&self) -> StoreResult<u64> {
-        // Scopes are stored space-separated: pad, drop each admin scope, trim.
-        let mut changed = 0;
-        // `tokens`: only OAuth tokens; a Private App token's scopes are its app's.
-        for (table, only) in [
-            ("oauth_apps", ""),
-            ("oauth_grants", ""),
-            ("oauth_consents", ""),
-            ("oauth_codes", ""),
-            ("tokens", "and grant_id is not null"),
-        ] {
-            let sql = format!(
-                "update {table} set scopes = trim(replace(replace(' ' || scopes || ' ', \
+        self.changing_tokens(async {
+            // Scopes are stored space-separated: pad, drop each admin scope, trim.
+            let mut changed = 0;
+            // `tokens`: only OAuth tokens; a Private App token's scopes are its app's.
+            for (table, only) in [
+                ("oauth_apps", ""),
+                ("oauth_grants", ""),
+                ("oauth_consents", ""),
+                ("oauth_codes", ""),
+                ("tokens", "and grant_id is not null"),
+            ] {
+                let sql = format!(
+                    "update {table} set scopes = trim(replace(replace(' ' || scopes || ' ', \
                  ' admin.read ', ' '), ' admin.write ', ' ')) \
                  where scopes like '%admin.%' {only}"
-            );
-            changed += sqlx::query(&sql)
-                .execute(&self.pool)
-                .await
-                .map_err(err)?
-                .rows_affected();
-        }
-        Ok(changed)
+                );
+                changed += sqlx::query(&sql)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(err)?
+                    .rows_affected();
+            }
+            Ok(changed)
+        })
+        .await
     }
 
     async fn create_account_with_admin(&self, account: &Account, admin: &User) -> StoreResult<()> {
@@ -483,6 +558,7 @@ impl Store for SqlStore {
     }
 
     async fn update_user(&self, user: &User, now: DateTime<Utc>) -> StoreResult<()> {
+        self.changing_tokens(async {
         with_retry!(async {
             let mut tx = self.pool.begin().await.map_err(err)?;
             sqlx::query("update users set role = $1, active = $2, updated_at = $3 where id = $4 and account_id = $5")
@@ -512,6 +588,8 @@ impl Store for SqlStore {
             }
             tx.commit().await.map_err(err)
         })
+        })
+        .await
     }
 
     async fn insert_session(&self, s: &Session) -> StoreResult<()> {
@@ -623,6 +701,7 @@ impl Store for SqlStore {
     }
 
     async fn update_private_app(&self, app: &PrivateApp) -> StoreResult<()> {
+        self.changing_tokens(async {
         sqlx::query(
             "update private_apps set name = $1, description = $2, scopes = $3, logo_id = $4, updated_at = $5 \
              where id = $6 and account_id = $7",
@@ -638,6 +717,8 @@ impl Store for SqlStore {
         .await
         .map(|_| ())
         .map_err(err)
+        })
+        .await
     }
 
     async fn rotate_private_app(
@@ -646,6 +727,7 @@ impl Store for SqlStore {
         new_token: &TokenRecord,
         old: OldTokens,
     ) -> StoreResult<()> {
+        self.changing_tokens(async {
         with_retry!(async {
             let mut tx = self.pool.begin().await.map_err(err)?;
             let now = ms(app.updated_at);
@@ -688,11 +770,16 @@ impl Store for SqlStore {
             .map_err(err)?;
             tx.commit().await.map_err(err)
         })
+        })
+        .await
     }
 
     async fn delete_private_app(&self, account_id: &str, id: &str) -> StoreResult<bool> {
-        // Tokens go with the app (on delete cascade).
-        self.delete_app(LogoOwner::PrivateApp, account_id, id).await
+        self.changing_tokens(async {
+            // Tokens go with the app (on delete cascade).
+            self.delete_app(LogoOwner::PrivateApp, account_id, id).await
+        })
+        .await
     }
 
     async fn replace_logo(
@@ -772,29 +859,15 @@ impl Store for SqlStore {
     }
 
     async fn find_token(&self, hash: &TokenHash) -> StoreResult<Option<TokenLookup>> {
-        let row: Option<TokenLookupRow> = sqlx::query_as(
-            // A token belongs to a Private App, or to an OAuth app through its grant.
-            "select t.id, t.account_id, t.kind, t.token_hash, t.private_app_id, t.user_id, t.created_at, \
-             t.last_used_at, t.expires_at, t.revoked_at, t.grant_id, t.family_id, t.scopes, t.rotated_at, \
-             t.family_started_at, a.name as account_name, \
-             coalesce(p.id, o.id) as app_id, coalesce(p.name, o.name) as app_name, \
-             coalesce(p.scopes, o.scopes) as app_scopes, o.client_id \
-             from tokens t join accounts a on a.id = t.account_id \
-             left join private_apps p on p.id = t.private_app_id \
-             left join oauth_grants g on g.id = t.grant_id \
-             left join oauth_apps o on o.id = g.app_id \
-             where t.token_hash = $1 and (p.id is not null or o.id is not null)",
-        )
-        .bind(hash.as_str())
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(err)?;
-        let Some(row) = row else { return Ok(None) };
-        let user = match &row.user_id {
-            Some(uid) => self.get_user(&row.account_id, uid).await?,
-            None => None,
+        let ticket = match self.tokens.get(hash) {
+            Ok(hit) => return Ok(Some(hit)),
+            Err(ticket) => ticket,
         };
-        row.into_lookup(user).map(Some)
+        let found = self.find_token_uncached(hash).await?;
+        if let Some(f) = &found {
+            self.tokens.put(hash, &f.token.id, f, ticket);
+        }
+        Ok(found)
     }
 
     async fn touch_token(
@@ -811,11 +884,14 @@ impl Store for SqlStore {
         .bind(ms(now) - min_interval_ms)
         .execute(&self.pool)
         .await
-        .map(|_| ())
-        .map_err(err)
+        .map_err(err)?;
+        // Only this node's copy: other nodes' last_used_at may lag by the TTL.
+        self.tokens.forget(token_id);
+        Ok(())
     }
 
     async fn revoke_token(&self, token_id: &str, now: DateTime<Utc>) -> StoreResult<()> {
+        self.changing_tokens(async {
         sqlx::query("update tokens set revoked_at = $1, updated_at = $1 where id = $2 and revoked_at is null")
             .bind(ms(now))
             .bind(token_id)
@@ -823,6 +899,8 @@ impl Store for SqlStore {
             .await
             .map(|_| ())
             .map_err(err)
+        })
+        .await
     }
 
     async fn insert_audit(&self, e: &AuditEntry) -> StoreResult<()> {

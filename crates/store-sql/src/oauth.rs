@@ -325,6 +325,7 @@ impl OAuthStore for SqlStore {
     }
 
     async fn update_oauth_app(&self, a: &OAuthApp) -> StoreResult<()> {
+        self.changing_tokens(async {
         sqlx::query(
             "update oauth_apps set name = $1, description = $2, redirect_uris = $3, scopes = $4, visibility = $5, \
              require_pkce = $6, access_token_lifetime = $7, secret_sealed = $8, secret_hash = $9, logo_id = $10, \
@@ -347,11 +348,16 @@ impl OAuthStore for SqlStore {
         .await
         .map(|_| ())
         .map_err(err)
+        })
+        .await
     }
 
     async fn delete_oauth_app(&self, account_id: &str, id: &str) -> StoreResult<bool> {
-        // Grants, consents and codes cascade; tokens cascade from grants.
-        self.delete_app(LogoOwner::OAuthApp, account_id, id).await
+        self.changing_tokens(async {
+            // Grants, consents and codes cascade; tokens cascade from grants.
+            self.delete_app(LogoOwner::OAuthApp, account_id, id).await
+        })
+        .await
     }
 
     async fn insert_consent(&self, c: &Consent) -> StoreResult<()> {
@@ -422,6 +428,7 @@ impl OAuthStore for SqlStore {
     }
 
     async fn save_grant(&self, g: &Grant) -> StoreResult<Grant> {
+        self.changing_tokens(async {
         with_retry!(async {
             let sql = format!(
                 "insert into oauth_grants (id, account_id, app_id, user_id, subject, scopes, created_at, updated_at) \
@@ -446,6 +453,8 @@ impl OAuthStore for SqlStore {
                 .map_err(err)?;
             Grant::try_from(row)
         })
+        })
+        .await
     }
 
     async fn list_grants(
@@ -478,11 +487,14 @@ impl OAuthStore for SqlStore {
     }
 
     async fn revoke_grant(&self, grant_id: &str, now: DateTime<Utc>) -> StoreResult<()> {
-        with_retry!(async {
-            let mut tx = self.pool.begin().await.map_err(err)?;
-            revoke_grant_in(&mut tx, grant_id, ms(now)).await?;
-            tx.commit().await.map_err(err)
+        self.changing_tokens(async {
+            with_retry!(async {
+                let mut tx = self.pool.begin().await.map_err(err)?;
+                revoke_grant_in(&mut tx, grant_id, ms(now)).await?;
+                tx.commit().await.map_err(err)
+            })
         })
+        .await
     }
 
     async fn insert_code(&self, c: &AuthCode) -> StoreResult<()> {
@@ -544,9 +556,12 @@ impl OAuthStore for SqlStore {
         now: DateTime<Utc>,
         tokens: &[TokenRecord],
     ) -> StoreResult<bool> {
+        self.changing_tokens(async {
         let claim = "update oauth_codes set used_at = $1, updated_at = $1 where id = $2 and used_at is null";
         self.claim_and_issue(claim, code_id, grant_id, now, tokens)
             .await
+        })
+        .await
     }
 
     async fn rotate_refresh_token(
@@ -556,10 +571,13 @@ impl OAuthStore for SqlStore {
         now: DateTime<Utc>,
         tokens: &[TokenRecord],
     ) -> StoreResult<bool> {
-        let claim = "update tokens set rotated_at = $1, updated_at = $1 \
+        self.changing_tokens(async {
+            let claim = "update tokens set rotated_at = $1, updated_at = $1 \
                      where id = $2 and rotated_at is null and revoked_at is null";
-        self.claim_and_issue(claim, token_id, grant_id, now, tokens)
-            .await
+            self.claim_and_issue(claim, token_id, grant_id, now, tokens)
+                .await
+        })
+        .await
     }
 
     async fn insert_tokens(
@@ -568,14 +586,18 @@ impl OAuthStore for SqlStore {
         now: DateTime<Utc>,
         tokens: &[TokenRecord],
     ) -> StoreResult<()> {
-        with_retry!(async {
-            let mut tx = self.pool.begin().await.map_err(err)?;
-            insert_tokens_in(&mut tx, grant_id, now, tokens).await?;
-            tx.commit().await.map_err(err)
+        self.changing_tokens(async {
+            with_retry!(async {
+                let mut tx = self.pool.begin().await.map_err(err)?;
+                insert_tokens_in(&mut tx, grant_id, now, tokens).await?;
+                tx.commit().await.map_err(err)
+            })
         })
+        .await
     }
 
     async fn revoke_token_family(&self, family_id: &str, now: DateTime<Utc>) -> StoreResult<()> {
+        self.changing_tokens(async {
         sqlx::query(
             "update tokens set revoked_at = $1, updated_at = $1 where family_id = $2 and revoked_at is null",
         )
@@ -585,5 +607,7 @@ impl OAuthStore for SqlStore {
         .await
         .map(|_| ())
         .map_err(err)
+        })
+        .await
     }
 }

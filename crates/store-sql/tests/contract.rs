@@ -1,7 +1,7 @@
 //! The storage contract suite on both backends, and the migration folders in step.
 #![allow(clippy::unwrap_used)]
 
-use switchboard_core::store_contract::run_all;
+use switchboard_core::store_contract::{changes_reach_other_nodes, run_all};
 use switchboard_store_sql::testing::{postgres_available, TestDb};
 use switchboard_store_sql::{PoolSettings, SqlStore, POSTGRES_MIGRATIONS, SQLITE_MIGRATIONS};
 
@@ -28,6 +28,34 @@ async fn postgres_passes_the_store_contract() {
     run_all(&store).await;
     store.migrate().await.unwrap();
     store.close().await;
+}
+
+/// Each node caches token look-ups; a change on one reaches the others'
+/// caches through LISTEN/NOTIFY well within a second.
+#[tokio::test]
+async fn postgres_nodes_see_each_others_token_changes() {
+    if !postgres_available().await {
+        return;
+    }
+    let db = TestDb::create().await;
+    let settings = PoolSettings::default();
+    let open = || SqlStore::open(&db.url, &settings);
+    let (writer, reader) = (open().await.unwrap(), open().await.unwrap());
+    writer.migrate().await.unwrap();
+    changes_reach_other_nodes(&writer, &reader).await;
+    writer.close().await;
+    reader.close().await;
+}
+
+/// Two SQLite stores on one file (the server and an operator command):
+/// without notifications, the cache's lifetime alone bounds the delay.
+#[tokio::test]
+async fn sqlite_stores_on_one_file_see_each_others_token_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let writer = SqlStore::open_sqlite_in_dir(dir.path()).await.unwrap();
+    writer.migrate().await.unwrap();
+    let reader = SqlStore::open_sqlite_in_dir(dir.path()).await.unwrap();
+    changes_reach_other_nodes(&writer, &reader).await;
 }
 
 #[test]

@@ -1,0 +1,153 @@
+//! Token look-ups cached per node: a hit costs a hash and a map read instead
+//! of one or two queries. Every write that can change what a look-up returns
+//! (revocation, rotation, deletion, scope or user changes, expiry clean-up)
+//! calls [`TokenCache::invalidate`]; on PostgreSQL it also notifies the other
+//! nodes (`LISTEN/NOTIFY`), and a time-to-live well under SPEC S3's one
+//! second bounds what a lost notification or another process could leave.
+
+use moka::sync::Cache;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+use switchboard_core::store::TokenLookup;
+use switchboard_core::token::TokenHash;
+
+/// The safety net: no entry outlives this, whatever happens elsewhere.
+pub const TOKEN_CACHE_TTL: Duration = Duration::from_millis(500);
+const TOKEN_CACHE_CAPACITY: u64 = 100_000;
+
+/// The PostgreSQL channel on which nodes announce token changes.
+pub const TOKENS_CHANNEL: &str = "switchboard_tokens";
+
+pub type TokenCache = LookupCache<TokenLookup>;
+
+#[derive(Clone)]
+pub struct LookupCache<V> {
+    /// By token hash.
+    entries: Cache<String, V>,
+    /// Token id → hash, to forget one token (its use was recorded).
+    hashes: Cache<String, String>,
+    /// Bumped by every invalidation, so that a look-up that raced a write
+    /// does not put what it read before the write back into the cache.
+    generation: Arc<AtomicU64>,
+}
+
+impl<V: Clone + Send + Sync + 'static> Default for LookupCache<V> {
+    fn default() -> Self {
+        LookupCache {
+            entries: Cache::builder()
+                .max_capacity(TOKEN_CACHE_CAPACITY)
+                .time_to_live(TOKEN_CACHE_TTL)
+                .build(),
+            hashes: Cache::builder()
+                .max_capacity(TOKEN_CACHE_CAPACITY)
+                .time_to_live(TOKEN_CACHE_TTL)
+                .build(),
+            generation: Arc::new(AtomicU64::new(0)),
+        }
+    }
+}
+
+/// Where a look-up started, to hand back to [`TokenCache::put`].
+pub struct Ticket(u64);
+
+impl<V: Clone + Send + Sync + 'static> LookupCache<V> {
+    pub fn get(&self, hash: &TokenHash) -> Result<V, Ticket> {
+        let ticket = Ticket(self.generation.load(Ordering::Acquire));
+        self.entries.get(hash.as_str()).ok_or(ticket)
+    }
+
+    /// Keep what a look-up read, unless something changed since it began.
+    pub fn put(&self, hash: &TokenHash, id: &str, found: &V, ticket: Ticket) {
+        if self.generation.load(Ordering::Acquire) == ticket.0 {
+            self.hashes.insert(id.to_owned(), hash.as_str().to_owned());
+            self.entries.insert(hash.as_str().to_owned(), found.clone());
+            // An invalidation between the check and the insert: drop it again.
+            if self.generation.load(Ordering::Acquire) != ticket.0 {
+                self.entries.invalidate(hash.as_str());
+            }
+        }
+    }
+
+    /// Forget one token (by id), e.g. after its last use was recorded.
+    pub fn forget(&self, id: &str) {
+        if let Some(hash) = self.hashes.remove(id) {
+            self.entries.invalidate(&hash);
+        }
+    }
+
+    /// Forget everything. Writes are rare next to reads, so one coarse
+    /// invalidation is simpler and safer than tracking which tokens changed.
+    pub fn invalidate(&self) {
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        self.entries.invalidate_all();
+    }
+}
+
+/// Follow the other nodes' announcements until the store is dropped.
+pub struct Listener(tokio::task::JoinHandle<()>);
+
+impl Drop for Listener {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+impl<V: Clone + Send + Sync + 'static> LookupCache<V> {
+    /// Invalidate on every notification on [`TOKENS_CHANNEL`] (PostgreSQL);
+    /// and whenever the listening connection is lost, since notifications
+    /// sent meanwhile are gone.
+    pub fn listen(&self, url: &str) -> Listener {
+        let cache = self.clone();
+        let url = url.to_owned();
+        Listener(tokio::spawn(async move {
+            loop {
+                match sqlx::postgres::PgListener::connect(&url).await {
+                    Ok(mut listener) => {
+                        if let Err(e) = listener.listen(TOKENS_CHANNEL).await {
+                            tracing::warn!(error = %e, "cannot listen for token changes");
+                        } else {
+                            cache.invalidate();
+                            while let Ok(Some(_)) = listener.try_recv().await {
+                                cache.invalidate();
+                            }
+                        }
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "cannot connect to listen for token changes")
+                    }
+                }
+                cache.invalidate();
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_lookup_that_raced_an_invalidation_is_not_kept() {
+        let cache = LookupCache::<String>::default();
+        let hash = TokenHash::from_stored("h".into());
+        let ticket = cache.get(&hash).unwrap_err();
+        cache.invalidate();
+        cache.put(&hash, "t1", &"found".to_owned(), ticket);
+        assert!(cache.get(&hash).is_err());
+
+        let ticket = cache.get(&hash).unwrap_err();
+        cache.put(&hash, "t1", &"found".to_owned(), ticket);
+        assert!(cache.get(&hash).is_ok());
+        cache.invalidate();
+        assert!(cache.get(&hash).is_err());
+
+        let ticket = cache.get(&hash).unwrap_err();
+        cache.put(&hash, "t1", &"found".to_owned(), ticket);
+        cache.forget("t2");
+        assert!(cache.get(&hash).is_ok());
+        cache.forget("t1");
+        assert!(cache.get(&hash).is_err());
+    }
+}
