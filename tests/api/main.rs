@@ -12,6 +12,7 @@ mod cli;
 mod console;
 mod envelope;
 mod multi_node;
+mod mutation_guards;
 mod oauth_admin;
 mod oauth_browser;
 mod oauth_flow;
