@@ -284,12 +284,19 @@ impl SqlStore {
         .execute(&mut *conn)
         .await
         .map_err(err)?;
-        // Load the statistics as they now are (ANALYZE reloads them too).
-        sqlx::query("analyze sqlite_schema")
-            .execute(&mut *conn)
-            .await
-            .map(|_| ())
-            .map_err(err)
+        // Statistics are loaded per connection, with the schema: `analyze
+        // sqlite_schema` reloads them on this one only. A schema change makes
+        // every other pooled connection reload its schema, and so the
+        // statistics, before its next statement.
+        sqlx::query(
+            "analyze sqlite_schema; \
+             create table switchboard_statistics_reload (x); \
+             drop table switchboard_statistics_reload",
+        )
+        .execute(&mut *conn)
+        .await
+        .map(|_| ())
+        .map_err(err)
     }
 
     pub async fn close(&self) {
@@ -1037,19 +1044,32 @@ mod tests {
             0,
             "small module tables neither"
         );
-        let plan: Vec<String> = sqlx::query(
-            "explain query plan select t.id from tokens t \
-             left join oauth_grants g on g.id = t.grant_id where t.token_hash = 'h'",
-        )
-        .fetch_all(&store.pool)
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| r.try_get::<String, _>(3).unwrap())
-        .collect();
-        assert!(
-            plan.iter().any(|d| d.starts_with("SEARCH t USING")),
-            "{plan:?}"
-        );
+        // On every pooled connection, including those that loaded the old
+        // statistics before the prune (after their next statement: EXPLAIN
+        // alone does not check the schema).
+        let mut conns = Vec::new();
+        for _ in 0..4 {
+            conns.push(store.pool.acquire().await.unwrap());
+        }
+        for conn in &mut conns {
+            sqlx::query("select 1 from tokens limit 1")
+                .execute(&mut **conn)
+                .await
+                .unwrap();
+            let plan: Vec<String> = sqlx::query(
+                "explain query plan select t.id from tokens t \
+                 left join oauth_grants g on g.id = t.grant_id where t.token_hash = 'h'",
+            )
+            .fetch_all(&mut **conn)
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.try_get::<String, _>(3).unwrap())
+            .collect();
+            assert!(
+                plan.iter().any(|d| d.starts_with("SEARCH t USING")),
+                "{plan:?}"
+            );
+        }
     }
 }
