@@ -18,6 +18,7 @@ mod oauth_browser;
 mod oauth_flow;
 mod oauth_privileges;
 mod oauth_token;
+mod openapi;
 mod private_apps;
 mod records;
 mod tokens;

@@ -7,11 +7,77 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use serde::Serialize;
 use switchboard_core::Error;
+use utoipa::ToSchema;
+
+/// Every `error` code the data and admin APIs answer with (SPEC S7). Closed:
+/// a new code is a change to the contract, and shows in `docs/openapi.json`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// 400: a parameter, header or body field is missing or wrong (`field` names it).
+    InvalidRequest,
+    /// 400: the body is not one JSON value.
+    InvalidJson,
+    /// 400: the `filter` parameter does not parse (`position` points at the problem).
+    InvalidFilter,
+    /// 401: no credentials were sent.
+    Unauthorized,
+    /// 401: the token is malformed, unknown, revoked or expired.
+    InvalidToken,
+    /// 403: the token is valid but lacks the scope named in `WWW-Authenticate`.
+    InsufficientScope,
+    /// 403: a console-session write without a valid `X-CSRF-Token`.
+    CsrfFailed,
+    /// 403: the credentials may not do this at all.
+    Forbidden,
+    /// 404: no such endpoint, or no such object in this account.
+    NotFound,
+    /// 405: the path exists but does not take this method.
+    MethodNotAllowed,
+    /// 409: the email address belongs to another user.
+    EmailTaken,
+    /// 409: the change would leave the account without an active admin.
+    LastAdmin,
+    /// 409: the `Idempotency-Key` was used before with a different body.
+    IdempotencyKeyReused,
+    /// 409: a concurrent write to the same record won; retry.
+    WriteConflict,
+    /// 409: public OAuth clients have no client secret.
+    PublicClient,
+    /// 409: another conflict with the current state.
+    Conflict,
+    /// 412: `If-Match` does not name the record's current version.
+    PreconditionFailed,
+    /// 413: the body is larger than the endpoint takes.
+    PayloadTooLarge,
+    /// 415: the body is not `application/json`.
+    UnsupportedMediaType,
+    /// 429: the token's (or address's) rate limit is spent; see `Retry-After`.
+    RateLimited,
+    /// 500: a bug; the `X-Request-Id` identifies it in the logs.
+    InternalError,
+    /// 503: the database is unreachable; retry after `Retry-After` seconds.
+    TemporarilyUnavailable,
+}
+
+impl ErrorCode {
+    /// The 409 codes the core services use, by name.
+    fn conflict(code: &str) -> ErrorCode {
+        match code {
+            "email_taken" => ErrorCode::EmailTaken,
+            "last_admin" => ErrorCode::LastAdmin,
+            "idempotency_key_reused" => ErrorCode::IdempotencyKeyReused,
+            "write_conflict" => ErrorCode::WriteConflict,
+            "public_client" => ErrorCode::PublicClient,
+            _ => ErrorCode::Conflict,
+        }
+    }
+}
 
 #[derive(Debug)]
 pub struct ApiError {
     pub status: StatusCode,
-    pub code: &'static str,
+    pub code: ErrorCode,
     pub message: String,
     pub field: Option<String>,
     pub www_authenticate: Option<String>,
@@ -22,18 +88,24 @@ pub struct ApiError {
     pub position: Option<usize>,
 }
 
-#[derive(Serialize)]
-struct Envelope<'a> {
-    error: &'a str,
-    message: &'a str,
+/// The body of every error of the data and admin APIs (SPEC S7).
+#[derive(Serialize, ToSchema)]
+#[schema(as = Error)]
+pub struct Envelope {
+    pub error: ErrorCode,
+    /// For people: what went wrong and how to fix it. Never a stack trace or SQL.
+    pub message: String,
+    /// The offending parameter, header or body field (`redirectUris[1]`), when one is to blame.
     #[serde(skip_serializing_if = "Option::is_none")]
-    field: Option<&'a str>,
+    pub field: Option<String>,
+    /// `invalid_filter` only: the character offset in `filter` where the problem is.
     #[serde(skip_serializing_if = "Option::is_none")]
-    position: Option<usize>,
+    #[schema(minimum = 0)]
+    pub position: Option<usize>,
 }
 
 impl ApiError {
-    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
+    pub fn new(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> ApiError {
         ApiError {
             status,
             code,
@@ -56,7 +128,7 @@ impl ApiError {
                 format!("{field}: {message}")
             },
             field: (!field.is_empty()).then_some(field),
-            ..ApiError::new(StatusCode::BAD_REQUEST, "invalid_request", "")
+            ..ApiError::new(StatusCode::BAD_REQUEST, ErrorCode::InvalidRequest, "")
         }
     }
 
@@ -66,7 +138,7 @@ impl ApiError {
             www_authenticate: Some(r#"Bearer realm="switchboard""#.into()),
             ..ApiError::new(
                 StatusCode::UNAUTHORIZED,
-                "unauthorized",
+                ErrorCode::Unauthorized,
                 "this endpoint needs an access token: send Authorization: Bearer <token>",
             )
         }
@@ -75,14 +147,14 @@ impl ApiError {
     pub fn invalid_token(message: impl Into<String>) -> ApiError {
         ApiError {
             www_authenticate: Some(r#"Bearer realm="switchboard", error="invalid_token""#.into()),
-            ..ApiError::new(StatusCode::UNAUTHORIZED, "invalid_token", message)
+            ..ApiError::new(StatusCode::UNAUTHORIZED, ErrorCode::InvalidToken, message)
         }
     }
 
     pub fn csrf() -> ApiError {
         ApiError::new(
             StatusCode::FORBIDDEN,
-            "csrf_failed",
+            ErrorCode::CsrfFailed,
             "a console session must send its CSRF token in the X-CSRF-Token header on writes",
         )
     }
@@ -93,10 +165,12 @@ impl From<Error> for ApiError {
         match e {
             Error::NotFound(what) => ApiError::new(
                 StatusCode::NOT_FOUND,
-                "not_found",
+                ErrorCode::NotFound,
                 format!("{what} not found"),
             ),
-            Error::Conflict { code, message } => ApiError::new(StatusCode::CONFLICT, code, message),
+            Error::Conflict { code, message } => {
+                ApiError::new(StatusCode::CONFLICT, ErrorCode::conflict(code), message)
+            }
             Error::Invalid { field, message } => ApiError::invalid(field, message),
             Error::Unauthenticated(m) => ApiError::invalid_token(m),
             Error::InsufficientScope(scope) => ApiError {
@@ -105,19 +179,21 @@ impl From<Error> for ApiError {
                 )),
                 ..ApiError::new(
                     StatusCode::FORBIDDEN,
-                    "insufficient_scope",
+                    ErrorCode::InsufficientScope,
                     format!("the token lacks the {scope} scope needed here"),
                 )
             },
-            Error::PreconditionFailed(m) => {
-                ApiError::new(StatusCode::PRECONDITION_FAILED, "precondition_failed", m)
-            }
-            Error::Forbidden(m) => ApiError::new(StatusCode::FORBIDDEN, "forbidden", m),
+            Error::PreconditionFailed(m) => ApiError::new(
+                StatusCode::PRECONDITION_FAILED,
+                ErrorCode::PreconditionFailed,
+                m,
+            ),
+            Error::Forbidden(m) => ApiError::new(StatusCode::FORBIDDEN, ErrorCode::Forbidden, m),
             Error::RateLimited { retry_after_secs } => ApiError {
                 retry_after: Some(retry_after_secs),
                 ..ApiError::new(
                     StatusCode::TOO_MANY_REQUESTS,
-                    "rate_limited",
+                    ErrorCode::RateLimited,
                     format!("too many requests; retry in {retry_after_secs} s"),
                 )
             },
@@ -127,7 +203,7 @@ impl From<Error> for ApiError {
                     retry_after: Some(1),
                     ..ApiError::new(
                         StatusCode::SERVICE_UNAVAILABLE,
-                        "temporarily_unavailable",
+                        ErrorCode::TemporarilyUnavailable,
                         "the database is unreachable right now; retry shortly",
                     )
                 }
@@ -157,7 +233,7 @@ impl From<PathRejection> for ApiError {
             },
             other => format!("the URL path is not valid: {}", other.body_text()),
         };
-        ApiError::new(StatusCode::BAD_REQUEST, "invalid_request", message)
+        ApiError::new(StatusCode::BAD_REQUEST, ErrorCode::InvalidRequest, message)
     }
 }
 
@@ -168,7 +244,7 @@ impl From<BytesRejection> for ApiError {
         if status == StatusCode::PAYLOAD_TOO_LARGE {
             ApiError::new(
                 status,
-                "payload_too_large",
+                ErrorCode::PayloadTooLarge,
                 "the request body is larger than 1 MiB",
             )
         } else if status.is_server_error() {
@@ -176,7 +252,7 @@ impl From<BytesRejection> for ApiError {
         } else {
             ApiError::new(
                 status,
-                "invalid_request",
+                ErrorCode::InvalidRequest,
                 format!(
                     "the request body could not be read: {}",
                     rejection.body_text()
@@ -192,7 +268,7 @@ pub fn internal(cause: &dyn std::fmt::Display) -> ApiError {
     tracing::error!(error = %cause, "internal error");
     ApiError::new(
         StatusCode::INTERNAL_SERVER_ERROR,
-        "internal_error",
+        ErrorCode::InternalError,
         "the server failed to handle this request; the X-Request-Id header identifies it in the logs",
     )
 }
@@ -201,8 +277,8 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = Envelope {
             error: self.code,
-            message: &self.message,
-            field: self.field.as_deref(),
+            message: self.message,
+            field: self.field,
             position: self.position,
         };
         let mut res = (self.status, axum::Json(body)).into_response();
@@ -230,7 +306,7 @@ pub async fn not_found(uri: axum::http::Uri) -> Response {
     if uri.path().starts_with("/services/") {
         ApiError::new(
             StatusCode::NOT_FOUND,
-            "not_found",
+            ErrorCode::NotFound,
             format!("no endpoint at {}", uri.path()),
         )
         .into_response()
@@ -245,7 +321,7 @@ pub async fn method_not_allowed(method: axum::http::Method, uri: axum::http::Uri
     if uri.path().starts_with("/services/") {
         ApiError::new(
             StatusCode::METHOD_NOT_ALLOWED,
-            "method_not_allowed",
+            ErrorCode::MethodNotAllowed,
             message,
         )
         .into_response()

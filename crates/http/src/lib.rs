@@ -11,6 +11,7 @@ mod health;
 mod logos;
 mod middleware;
 mod oauth;
+mod openapi;
 mod request_metrics;
 mod state;
 
@@ -28,6 +29,7 @@ pub fn router(state: AppState) -> Router {
         .merge(oauth::router(&issuer))
         .merge(console::router())
         .merge(logos::router())
+        .merge(openapi::router())
         .route_layer(axum::middleware::from_fn(request_metrics::track))
         .route("/metrics", axum::routing::get(request_metrics::scrape))
         .fallback(error::not_found)

@@ -1,7 +1,7 @@
 //! The layers every response passes through: request id, tracing, security
 //! headers, body limit, panic catching, and the per-token rate limiter.
 
-use crate::error::{internal, ApiError};
+use crate::error::{internal, ApiError, ErrorCode};
 use axum::http::{header, HeaderName, HeaderValue, Request, StatusCode};
 use axum::response::IntoResponse;
 use axum::Router;
@@ -98,7 +98,7 @@ impl RateLimiter {
                     retry_after: Some(secs),
                     ..ApiError::new(
                         StatusCode::TOO_MANY_REQUESTS,
-                        "rate_limited",
+                        ErrorCode::RateLimited,
                         format!(
                             "rate limit of {} requests per 10 s exceeded; retry in {secs} s",
                             self.limit

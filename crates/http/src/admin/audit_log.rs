@@ -12,25 +12,35 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use switchboard_core::audit::{AuditEntry, AuditQuery};
 use switchboard_core::scope::Scope;
+use utoipa::{IntoParams, ToSchema};
 
 pub fn router() -> Router<AppState> {
     Router::new().route(&format!("{BASE}/audit-log"), get(list))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
-struct Params {
+#[into_params(parameter_in = Query)]
+pub(crate) struct Params {
+    /// Only entries by this actor (as the entries name it).
     actor: Option<String>,
+    /// Only entries of this action, e.g. `private_app.created`.
     action: Option<String>,
-    /// RFC 3339 bounds: `since` inclusive, `until` exclusive.
+    /// RFC 3339; entries at or after this time.
+    #[param(value_type = Option<String>, format = DateTime)]
     since: Option<DateTime<Utc>>,
+    /// RFC 3339; entries before this time.
+    #[param(value_type = Option<String>, format = DateTime)]
     until: Option<DateTime<Utc>>,
+    /// 1 to 1000 (default 100).
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<i64>,
 }
 
-#[derive(Serialize)]
+/// One audit entry.
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-struct EntryBody {
+pub(crate) struct EntryBody {
     id: String,
     actor: String,
     action: String,
@@ -50,7 +60,23 @@ impl From<AuditEntry> for EntryBody {
     }
 }
 
-async fn list(
+/// The audit log, newest first.
+#[utoipa::path(
+    get,
+    path = "/services/admin/v1/audit-log",
+    operation_id = "list_audit_log",
+    tag = "admin",
+    params(Params),
+    responses(
+        (status = 200, description = "Entries.", body = [EntryBody]),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 429, response = crate::openapi::TooManyRequests),
+    ),
+    security(("bearer" = ["admin.read"]), ("consoleSession" = []))
+)]
+pub(crate) async fn list(
     State(s): State<AppState>,
     AdminAuth(p): AdminAuth,
     ApiQuery(q): ApiQuery<Params>,

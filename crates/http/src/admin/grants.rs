@@ -12,6 +12,7 @@ use axum::{Json, Router};
 use serde::Serialize;
 use switchboard_core::oauth::grant::GrantView;
 use switchboard_core::scope::Scope;
+use utoipa::ToSchema;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -19,9 +20,10 @@ pub fn router() -> Router<AppState> {
         .route(&format!("{BASE}/grants/{{id}}"), delete(revoke))
 }
 
-#[derive(Serialize)]
+/// An OAuth grant: what a user (or, for `client_credentials`, the app itself) allowed an app.
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-struct GrantBody {
+pub(crate) struct GrantBody {
     id: String,
     app_id: String,
     app_name: String,
@@ -49,7 +51,21 @@ impl From<GrantView> for GrantBody {
     }
 }
 
-async fn list(
+/// Every OAuth grant in the account (the connected apps).
+#[utoipa::path(
+    get,
+    path = "/services/admin/v1/grants",
+    operation_id = "list_grants",
+    tag = "admin",
+    responses(
+        (status = 200, description = "The grants.", body = [GrantBody]),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 429, response = crate::openapi::TooManyRequests),
+    ),
+    security(("bearer" = ["admin.read"]), ("consoleSession" = []))
+)]
+pub(crate) async fn list(
     State(s): State<AppState>,
     AdminAuth(p): AdminAuth,
 ) -> Result<Json<Vec<GrantBody>>, ApiError> {
@@ -58,7 +74,24 @@ async fn list(
     Ok(Json(grants.into_iter().map(GrantBody::from).collect()))
 }
 
-async fn revoke(
+/// Revoke a grant and every token issued under it.
+#[utoipa::path(
+    delete,
+    path = "/services/admin/v1/grants/{id}",
+    operation_id = "revoke_grant",
+    tag = "admin",
+    params(("id" = String, Path, description = "The object's id.")),
+    responses(
+        (status = 204, description = "Revoked."),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 429, response = crate::openapi::TooManyRequests),
+    ),
+    security(("bearer" = ["admin.write"]), ("consoleSession" = [], "csrfToken" = []))
+)]
+pub(crate) async fn revoke(
     State(s): State<AppState>,
     AdminAuth(p): AdminAuth,
     ApiPath(id): ApiPath<String>,

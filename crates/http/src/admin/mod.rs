@@ -1,12 +1,12 @@
 //! `/services/admin/v1/...` (SPEC S8): the same services the console uses,
 //! for an `admin.*` Private App token or an admin's console session.
 
-mod audit_log;
-mod grants;
-mod logo;
-mod oauth_apps;
-mod private_apps;
-mod users;
+pub(crate) mod audit_log;
+pub(crate) mod grants;
+pub(crate) mod logo;
+pub(crate) mod oauth_apps;
+pub(crate) mod private_apps;
+pub(crate) mod users;
 
 use crate::state::AppState;
 use axum::Router;
@@ -20,4 +20,5 @@ pub fn router() -> Router<AppState> {
         .merge(audit_log::router())
         .merge(oauth_apps::router())
         .merge(grants::router())
+        .merge(logo::router())
 }

@@ -11,11 +11,11 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
-use switchboard_core::logo::LogoOwner;
 use switchboard_core::oauth::app::{self, OAuthAppPatch, OAuthAppView, Registration};
 use switchboard_core::oauth::{AccessTokenLifetime, Visibility};
 use switchboard_core::private_app::{parse_app_name, parse_description};
 use switchboard_core::scope::Scope;
+use utoipa::ToSchema;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -28,23 +28,29 @@ pub fn router() -> Router<AppState> {
             &format!("{BASE}/oauth-apps/{{id}}/rotate-secret"),
             post(rotate_secret),
         )
-        .merge(super::logo::routes("oauth-apps", LogoOwner::OAuthApp))
 }
 
-#[derive(Serialize)]
+/// An OAuth app (a client of the authorization server).
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-struct OAuthAppBody {
+pub(crate) struct OAuthAppBody {
     id: String,
     name: String,
     description: String,
     client_id: String,
+    /// `swb_cs_…`; null for public clients.
+    #[schema(required = true)]
     client_secret: Option<String>,
     redirect_uris: Vec<String>,
     scopes: Vec<String>,
+    #[schema(value_type = crate::openapi::Visibility)]
     visibility: &'static str,
+    #[schema(value_type = crate::openapi::ClientType)]
     client_type: &'static str,
     require_pkce: bool,
+    #[schema(value_type = crate::openapi::AccessTokenLifetime)]
     access_token_lifetime: &'static str,
+    #[schema(required = true)]
     logo_url: Option<String>,
     created_at: String,
     updated_at: String,
@@ -72,37 +78,70 @@ impl From<OAuthAppView> for OAuthAppBody {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-struct CreateBody {
+#[schema(as = NewOAuthApp)]
+pub(crate) struct CreateBody {
+    #[schema(schema_with = crate::openapi::app_name)]
     name: String,
     #[serde(default)]
+    #[schema(schema_with = crate::openapi::description, required = false)]
     description: Option<String>,
+    #[schema(schema_with = crate::openapi::redirect_uris)]
     redirect_uris: Vec<String>,
+    #[schema(schema_with = crate::openapi::oauth_app_scopes)]
     scopes: Vec<String>,
+    /// Default `private`.
     #[serde(default)]
+    #[schema(value_type = Option<crate::openapi::Visibility>)]
     visibility: Option<String>,
+    /// Default `confidential`.
     #[serde(default)]
+    #[schema(value_type = Option<crate::openapi::ClientType>)]
     client_type: Option<String>,
+    /// Default false; always on for public clients.
     #[serde(default)]
     require_pkce: Option<bool>,
+    /// Default `never`.
     #[serde(default)]
+    #[schema(value_type = Option<crate::openapi::AccessTokenLifetime>)]
     access_token_lifetime: Option<String>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-struct PatchBody {
+#[schema(as = OAuthAppPatch)]
+pub(crate) struct PatchBody {
+    #[schema(schema_with = crate::openapi::app_name_or_null, required = false)]
     name: Option<String>,
+    #[schema(schema_with = crate::openapi::description, required = false)]
     description: Option<String>,
+    #[schema(schema_with = crate::openapi::redirect_uris_or_null, required = false)]
     redirect_uris: Option<Vec<String>>,
+    #[schema(schema_with = crate::openapi::oauth_app_scopes_or_null, required = false)]
     scopes: Option<Vec<String>>,
+    #[schema(value_type = Option<crate::openapi::Visibility>)]
     visibility: Option<String>,
     require_pkce: Option<bool>,
+    #[schema(value_type = Option<crate::openapi::AccessTokenLifetime>)]
     access_token_lifetime: Option<String>,
 }
 
-async fn list(
+/// The account's OAuth apps.
+#[utoipa::path(
+    get,
+    path = "/services/admin/v1/oauth-apps",
+    operation_id = "list_oauth_apps",
+    tag = "admin",
+    responses(
+        (status = 200, description = "Every OAuth app, with its client secret.", body = [OAuthAppBody]),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 429, response = crate::openapi::TooManyRequests),
+    ),
+    security(("bearer" = ["admin.read"]), ("consoleSession" = []))
+)]
+pub(crate) async fn list(
     State(s): State<AppState>,
     AdminAuth(p): AdminAuth,
 ) -> Result<Json<Vec<OAuthAppBody>>, ApiError> {
@@ -111,7 +150,26 @@ async fn list(
     Ok(Json(apps.into_iter().map(OAuthAppBody::from).collect()))
 }
 
-async fn create(
+/// Register an OAuth app.
+#[utoipa::path(
+    post,
+    path = "/services/admin/v1/oauth-apps",
+    operation_id = "create_oauth_app",
+    tag = "admin",
+    request_body = CreateBody,
+    responses(
+        (status = 201, description = "Registered; `clientSecret` is null for public clients.", body = OAuthAppBody,
+            headers(("Location" = String, description = "The app's URL."), ("Cache-Control" = String, description = "`no-store`."))),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 413, response = crate::openapi::PayloadTooLarge),
+        (status = 415, response = crate::openapi::UnsupportedMediaType),
+        (status = 429, response = crate::openapi::TooManyRequests),
+    ),
+    security(("bearer" = ["admin.write"]), ("consoleSession" = [], "csrfToken" = []))
+)]
+pub(crate) async fn create(
     State(s): State<AppState>,
     AdminAuth(p): AdminAuth,
     ApiJson(b): ApiJson<CreateBody>,
@@ -144,7 +202,25 @@ async fn create(
         .into_response())
 }
 
-async fn show(
+/// One OAuth app, with its client id and secret.
+#[utoipa::path(
+    get,
+    path = "/services/admin/v1/oauth-apps/{id}",
+    operation_id = "get_oauth_app",
+    tag = "admin",
+    params(("id" = String, Path, description = "The object's id.")),
+    responses(
+        (status = 200, description = "The app.", body = OAuthAppBody,
+            headers(("Cache-Control" = String, description = "`no-store`."))),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 429, response = crate::openapi::TooManyRequests),
+    ),
+    security(("bearer" = ["admin.read"]), ("consoleSession" = []))
+)]
+pub(crate) async fn show(
     State(s): State<AppState>,
     AdminAuth(p): AdminAuth,
     ApiPath(id): ApiPath<String>,
@@ -163,7 +239,28 @@ fn secret_response(view: OAuthAppView) -> Response {
         .into_response()
 }
 
-async fn update(
+/// Change an OAuth app. Narrowing its scopes narrows existing grants.
+#[utoipa::path(
+    patch,
+    path = "/services/admin/v1/oauth-apps/{id}",
+    operation_id = "update_oauth_app",
+    tag = "admin",
+    params(("id" = String, Path, description = "The object's id.")),
+    request_body = PatchBody,
+    responses(
+        (status = 200, description = "The updated app.", body = OAuthAppBody,
+            headers(("Cache-Control" = String, description = "`no-store`."))),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 413, response = crate::openapi::PayloadTooLarge),
+        (status = 415, response = crate::openapi::UnsupportedMediaType),
+        (status = 429, response = crate::openapi::TooManyRequests),
+    ),
+    security(("bearer" = ["admin.write"]), ("consoleSession" = [], "csrfToken" = []))
+)]
+pub(crate) async fn update(
     State(s): State<AppState>,
     AdminAuth(p): AdminAuth,
     ApiPath(id): ApiPath<String>,
@@ -198,7 +295,26 @@ async fn update(
     Ok(secret_response(view))
 }
 
-async fn rotate_secret(
+/// A new client secret; the old one stops working at once.
+#[utoipa::path(
+    post,
+    path = "/services/admin/v1/oauth-apps/{id}/rotate-secret",
+    operation_id = "rotate_oauth_app_secret",
+    tag = "admin",
+    params(("id" = String, Path, description = "The object's id.")),
+    responses(
+        (status = 200, description = "The app with its new `clientSecret`.", body = OAuthAppBody,
+            headers(("Cache-Control" = String, description = "`no-store`."))),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 409, response = crate::openapi::Conflict),
+        (status = 429, response = crate::openapi::TooManyRequests),
+    ),
+    security(("bearer" = ["admin.write"]), ("consoleSession" = [], "csrfToken" = []))
+)]
+pub(crate) async fn rotate_secret(
     State(s): State<AppState>,
     AdminAuth(p): AdminAuth,
     ApiPath(id): ApiPath<String>,
@@ -211,7 +327,24 @@ async fn rotate_secret(
     Ok(secret_response(view))
 }
 
-async fn remove(
+/// Delete an OAuth app with its grants and tokens.
+#[utoipa::path(
+    delete,
+    path = "/services/admin/v1/oauth-apps/{id}",
+    operation_id = "delete_oauth_app",
+    tag = "admin",
+    params(("id" = String, Path, description = "The object's id.")),
+    responses(
+        (status = 204, description = "Deleted."),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 429, response = crate::openapi::TooManyRequests),
+    ),
+    security(("bearer" = ["admin.write"]), ("consoleSession" = [], "csrfToken" = []))
+)]
+pub(crate) async fn remove(
     State(s): State<AppState>,
     AdminAuth(p): AdminAuth,
     ApiPath(id): ApiPath<String>,

@@ -11,11 +11,11 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
-use switchboard_core::logo::LogoOwner;
 use switchboard_core::private_app::{self, NewPrivateApp, PrivateAppPatch};
 use switchboard_core::scope::Scope;
 use switchboard_core::store::PrivateAppView;
 use switchboard_core::token::PlainToken;
+use utoipa::ToSchema;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -25,12 +25,12 @@ pub fn router() -> Router<AppState> {
             get(show).patch(update).delete(remove),
         )
         .route(&format!("{BASE}/private-apps/{{id}}/rotate"), post(rotate))
-        .merge(super::logo::routes("private-apps", LogoOwner::PrivateApp))
 }
 
-#[derive(Serialize)]
+/// A Private App: one token with fixed scopes, acting for the account.
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-struct PrivateAppBody {
+pub(crate) struct PrivateAppBody {
     id: String,
     name: String,
     description: String,
@@ -39,8 +39,9 @@ struct PrivateAppBody {
     created_at: String,
     last_used_at: Option<String>,
     expires_at: Option<String>,
-    /// Only in the create and rotate answers.
+    /// `swb_pat_…`: only in the create and rotate answers.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(pattern = "^swb_pat_[0-9A-Za-z]{49}$")]
     token: Option<String>,
 }
 
@@ -60,32 +61,57 @@ impl PrivateAppBody {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-struct CreateBody {
+#[schema(as = NewPrivateApp)]
+pub(crate) struct CreateBody {
+    #[schema(schema_with = crate::openapi::app_name)]
     name: String,
     #[serde(default)]
+    #[schema(schema_with = crate::openapi::description, required = false)]
     description: Option<String>,
+    #[schema(schema_with = crate::openapi::private_app_scopes)]
     scopes: Vec<String>,
     #[serde(default)]
+    #[schema(schema_with = crate::openapi::expires_in_days, required = false)]
     expires_in_days: Option<u32>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-struct PatchBody {
+#[schema(as = PrivateAppPatch)]
+pub(crate) struct PatchBody {
+    #[schema(schema_with = crate::openapi::app_name_or_null, required = false)]
     name: Option<String>,
+    #[schema(schema_with = crate::openapi::description, required = false)]
     description: Option<String>,
+    #[schema(schema_with = crate::openapi::private_app_scopes_or_null, required = false)]
     scopes: Option<Vec<String>>,
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-struct RotateBody {
+pub(crate) struct RotateBody {
+    /// How long the old token keeps working, 0 to 604800 seconds (7 days); default 0.
+    #[schema(minimum = 0, maximum = 604800)]
     grace_seconds: Option<i64>,
 }
 
-async fn list(
+/// The account's Private Apps.
+#[utoipa::path(
+    get,
+    path = "/services/admin/v1/private-apps",
+    operation_id = "list_private_apps",
+    tag = "admin",
+    responses(
+        (status = 200, description = "Every Private App; never a token.", body = [PrivateAppBody]),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 429, response = crate::openapi::TooManyRequests),
+    ),
+    security(("bearer" = ["admin.read"]), ("consoleSession" = []))
+)]
+pub(crate) async fn list(
     State(s): State<AppState>,
     AdminAuth(p): AdminAuth,
 ) -> Result<Json<Vec<PrivateAppBody>>, ApiError> {
@@ -98,7 +124,26 @@ async fn list(
     ))
 }
 
-async fn create(
+/// Create a Private App and its token; the token is shown only here.
+#[utoipa::path(
+    post,
+    path = "/services/admin/v1/private-apps",
+    operation_id = "create_private_app",
+    tag = "admin",
+    request_body = CreateBody,
+    responses(
+        (status = 201, description = "Created, with `token`.", body = PrivateAppBody,
+            headers(("Location" = String, description = "The app's URL."), ("Cache-Control" = String, description = "`no-store`."))),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 413, response = crate::openapi::PayloadTooLarge),
+        (status = 415, response = crate::openapi::UnsupportedMediaType),
+        (status = 429, response = crate::openapi::TooManyRequests),
+    ),
+    security(("bearer" = ["admin.write"]), ("consoleSession" = [], "csrfToken" = []))
+)]
+pub(crate) async fn create(
     State(s): State<AppState>,
     AdminAuth(p): AdminAuth,
     ApiJson(body): ApiJson<CreateBody>,
@@ -119,7 +164,24 @@ async fn create(
     Ok((StatusCode::CREATED, [(header::LOCATION, location)], body).into_response())
 }
 
-async fn show(
+/// One Private App.
+#[utoipa::path(
+    get,
+    path = "/services/admin/v1/private-apps/{id}",
+    operation_id = "get_private_app",
+    tag = "admin",
+    params(("id" = String, Path, description = "The object's id.")),
+    responses(
+        (status = 200, description = "The app; never its token.", body = PrivateAppBody),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 429, response = crate::openapi::TooManyRequests),
+    ),
+    security(("bearer" = ["admin.read"]), ("consoleSession" = []))
+)]
+pub(crate) async fn show(
     State(s): State<AppState>,
     AdminAuth(p): AdminAuth,
     ApiPath(id): ApiPath<String>,
@@ -131,7 +193,27 @@ async fn show(
     )))
 }
 
-async fn update(
+/// Change a Private App's name, description or scopes; the token keeps working with the new scopes at once.
+#[utoipa::path(
+    patch,
+    path = "/services/admin/v1/private-apps/{id}",
+    operation_id = "update_private_app",
+    tag = "admin",
+    params(("id" = String, Path, description = "The object's id.")),
+    request_body = PatchBody,
+    responses(
+        (status = 200, description = "The updated app.", body = PrivateAppBody),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 413, response = crate::openapi::PayloadTooLarge),
+        (status = 415, response = crate::openapi::UnsupportedMediaType),
+        (status = 429, response = crate::openapi::TooManyRequests),
+    ),
+    security(("bearer" = ["admin.write"]), ("consoleSession" = [], "csrfToken" = []))
+)]
+pub(crate) async fn update(
     State(s): State<AppState>,
     AdminAuth(p): AdminAuth,
     ApiPath(id): ApiPath<String>,
@@ -162,7 +244,28 @@ async fn update(
     Ok(Json(PrivateAppBody::new(view, None)))
 }
 
-async fn rotate(
+/// A new token; the old one keeps working for `graceSeconds` (default 0). The body may be left out.
+#[utoipa::path(
+    post,
+    path = "/services/admin/v1/private-apps/{id}/rotate",
+    operation_id = "rotate_private_app",
+    tag = "admin",
+    params(("id" = String, Path, description = "The object's id.")),
+    request_body(content = RotateBody, description = "Optional: leave the body out for the defaults."),
+    responses(
+        (status = 200, description = "The app with its new `token`.", body = PrivateAppBody,
+            headers(("Cache-Control" = String, description = "`no-store`."))),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 413, response = crate::openapi::PayloadTooLarge),
+        (status = 415, response = crate::openapi::UnsupportedMediaType),
+        (status = 429, response = crate::openapi::TooManyRequests),
+    ),
+    security(("bearer" = ["admin.write"]), ("consoleSession" = [], "csrfToken" = []))
+)]
+pub(crate) async fn rotate(
     State(s): State<AppState>,
     AdminAuth(p): AdminAuth,
     ApiPath(id): ApiPath<String>,
@@ -177,7 +280,24 @@ async fn rotate(
     Ok(no_store(Json(PrivateAppBody::new(view, Some(token)))).into_response())
 }
 
-async fn remove(
+/// Delete a Private App; its tokens stop working at once.
+#[utoipa::path(
+    delete,
+    path = "/services/admin/v1/private-apps/{id}",
+    operation_id = "delete_private_app",
+    tag = "admin",
+    params(("id" = String, Path, description = "The object's id.")),
+    responses(
+        (status = 204, description = "Deleted."),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 429, response = crate::openapi::TooManyRequests),
+    ),
+    security(("bearer" = ["admin.write"]), ("consoleSession" = [], "csrfToken" = []))
+)]
+pub(crate) async fn remove(
     State(s): State<AppState>,
     AdminAuth(p): AdminAuth,
     ApiPath(id): ApiPath<String>,

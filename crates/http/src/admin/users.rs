@@ -13,6 +13,7 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use switchboard_core::account::{parse_name, Email, NewPassword, NewUser, Role, User};
 use switchboard_core::scope::Scope;
+use utoipa::ToSchema;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -20,12 +21,14 @@ pub fn router() -> Router<AppState> {
         .route(&format!("{BASE}/users/{{id}}"), get(show).patch(update))
 }
 
-#[derive(Serialize)]
+/// A user of the account.
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-struct UserBody {
+pub(crate) struct UserBody {
     id: String,
     email: String,
     name: String,
+    #[schema(value_type = crate::openapi::Role)]
     role: &'static str,
     active: bool,
     created_at: String,
@@ -44,19 +47,31 @@ impl From<User> for UserBody {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct CreateBody {
+#[schema(as = NewUser)]
+pub(crate) struct CreateBody {
+    #[schema(
+        max_length = 254,
+        pattern = "^[^@\\s\\x00-\\x1f\\x7f-\\x9f]+@[^@.\\s\\x00-\\x1f\\x7f-\\x9f]([^@\\s\\x00-\\x1f\\x7f-\\x9f]*[^@.\\s\\x00-\\x1f\\x7f-\\x9f])?$"
+    )]
     email: String,
+    #[schema(schema_with = crate::openapi::user_name)]
     name: String,
+    /// At least 10 characters, at most 1024 bytes.
+    #[schema(min_length = 10, max_length = 1024)]
     password: String,
+    #[schema(value_type = crate::openapi::Role)]
     role: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct PatchBody {
+#[schema(as = UserPatch)]
+pub(crate) struct PatchBody {
+    #[schema(value_type = Option<crate::openapi::Role>)]
     role: Option<String>,
+    /// false deactivates the user and revokes their OAuth grants and tokens.
     active: Option<bool>,
 }
 
@@ -64,7 +79,21 @@ fn parse_role(raw: &str) -> Result<Role, ApiError> {
     Role::parse(raw).ok_or_else(|| ApiError::invalid("role", "must be \"admin\" or \"member\""))
 }
 
-async fn list(
+/// The account's users.
+#[utoipa::path(
+    get,
+    path = "/services/admin/v1/users",
+    operation_id = "list_users",
+    tag = "admin",
+    responses(
+        (status = 200, description = "Every user.", body = [UserBody]),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 429, response = crate::openapi::TooManyRequests),
+    ),
+    security(("bearer" = ["admin.read"]), ("consoleSession" = []))
+)]
+pub(crate) async fn list(
     State(s): State<AppState>,
     AdminAuth(p): AdminAuth,
 ) -> Result<Json<Vec<UserBody>>, ApiError> {
@@ -79,7 +108,24 @@ async fn list(
     ))
 }
 
-async fn show(
+/// One user.
+#[utoipa::path(
+    get,
+    path = "/services/admin/v1/users/{id}",
+    operation_id = "get_user",
+    tag = "admin",
+    params(("id" = String, Path, description = "The object's id.")),
+    responses(
+        (status = 200, description = "The user.", body = UserBody),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 429, response = crate::openapi::TooManyRequests),
+    ),
+    security(("bearer" = ["admin.read"]), ("consoleSession" = []))
+)]
+pub(crate) async fn show(
     State(s): State<AppState>,
     AdminAuth(p): AdminAuth,
     ApiPath(id): ApiPath<String>,
@@ -88,7 +134,27 @@ async fn show(
     Ok(Json(s.services.get_user(&p.account_id, &id).await?.into()))
 }
 
-async fn create(
+/// Add a user to the account.
+#[utoipa::path(
+    post,
+    path = "/services/admin/v1/users",
+    operation_id = "create_user",
+    tag = "admin",
+    request_body = CreateBody,
+    responses(
+        (status = 201, description = "Created.", body = UserBody,
+            headers(("Location" = String, description = "The user's URL."))),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 409, response = crate::openapi::Conflict),
+        (status = 413, response = crate::openapi::PayloadTooLarge),
+        (status = 415, response = crate::openapi::UnsupportedMediaType),
+        (status = 429, response = crate::openapi::TooManyRequests),
+    ),
+    security(("bearer" = ["admin.write"]), ("consoleSession" = [], "csrfToken" = []))
+)]
+pub(crate) async fn create(
     State(s): State<AppState>,
     AdminAuth(p): AdminAuth,
     ApiJson(body): ApiJson<CreateBody>,
@@ -113,7 +179,28 @@ async fn create(
         .into_response())
 }
 
-async fn update(
+/// Change a user's role or deactivate them (which revokes their OAuth grants).
+#[utoipa::path(
+    patch,
+    path = "/services/admin/v1/users/{id}",
+    operation_id = "update_user",
+    tag = "admin",
+    params(("id" = String, Path, description = "The object's id.")),
+    request_body = PatchBody,
+    responses(
+        (status = 200, description = "The updated user.", body = UserBody),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 409, response = crate::openapi::Conflict),
+        (status = 413, response = crate::openapi::PayloadTooLarge),
+        (status = 415, response = crate::openapi::UnsupportedMediaType),
+        (status = 429, response = crate::openapi::TooManyRequests),
+    ),
+    security(("bearer" = ["admin.write"]), ("consoleSession" = [], "csrfToken" = []))
+)]
+pub(crate) async fn update(
     State(s): State<AppState>,
     AdminAuth(p): AdminAuth,
     ApiPath(id): ApiPath<String>,

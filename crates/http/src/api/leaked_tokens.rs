@@ -8,8 +8,8 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::post;
 use axum::{Json, Router};
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 const MAX_TOKENS: usize = 100;
 
@@ -17,17 +17,49 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/services/oauth2/v1/leaked-tokens", post(report))
 }
 
-#[derive(Deserialize)]
+/// Tokens found where they should not be (a public repository, a paste).
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct Report {
+pub(crate) struct Report {
+    /// Up to 100 tokens of any kind (`swb_pat_`, `swb_at_`, `swb_rt_`, `swb_cs_`).
+    #[schema(max_items = 100)]
     tokens: Vec<String>,
 }
 
-async fn report(
+/// Always the same answer: it never says which tokens were valid.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct Accepted {
+    status: AcceptedStatus,
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum AcceptedStatus {
+    Accepted,
+}
+
+/// Report leaked tokens: every valid one is revoked and recorded in its
+/// account's audit log. No authentication; rate-limited per address.
+#[utoipa::path(
+    post,
+    path = "/services/oauth2/v1/leaked-tokens",
+    operation_id = "report_leaked_tokens",
+    tag = "tokens",
+    request_body = Report,
+    responses(
+        (status = 202, description = "Accepted.", body = Accepted),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 413, response = crate::openapi::PayloadTooLarge),
+        (status = 415, response = crate::openapi::UnsupportedMediaType),
+        (status = 429, response = crate::openapi::TooManyRequests),
+    ),
+    security(())
+)]
+pub(crate) async fn report(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
     ApiJson(body): ApiJson<Report>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<Accepted>), ApiError> {
     state.leak_report_limiter.check(&ip)?;
     if body.tokens.len() > MAX_TOKENS {
         return Err(ApiError::invalid(
@@ -36,5 +68,10 @@ async fn report(
         ));
     }
     state.services.report_leaked_tokens(&body.tokens).await?;
-    Ok((StatusCode::ACCEPTED, Json(json!({"status": "accepted"}))))
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(Accepted {
+            status: AcceptedStatus::Accepted,
+        }),
+    ))
 }

@@ -1,8 +1,8 @@
 //! `/services/...` endpoints called with tokens.
 
-mod leaked_tokens;
-mod me;
-mod records;
+pub(crate) mod leaked_tokens;
+pub(crate) mod me;
+pub(crate) mod records;
 
 use crate::state::AppState;
 use axum::Router;

@@ -1,7 +1,7 @@
 //! `/services/ccaas/v1/{module}` (SPEC S6): list, get, create, replace, merge,
 //! delete, and the change feed, for contacts, tickets and calls.
 
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::extract::{ApiJson, ApiPath, TokenAuth};
 use crate::state::AppState;
 use axum::extract::{RawQuery, State};
@@ -9,7 +9,8 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use serde_json::{json, Value};
+use serde::Serialize;
+use serde_json::Value;
 use std::collections::HashMap;
 use switchboard_core::records::query::parse_filter;
 use switchboard_core::records::{
@@ -35,7 +36,7 @@ fn module(name: &str) -> Result<Module, ApiError> {
     Module::parse(name).ok_or_else(|| {
         ApiError::new(
             StatusCode::NOT_FOUND,
-            "not_found",
+            ErrorCode::NotFound,
             format!("no module named {name:?}; modules: contacts, tickets, calls"),
         )
     })
@@ -121,7 +122,45 @@ fn location(m: Module, id: &str) -> String {
     format!("{BASE}/{}/{id}", m.name())
 }
 
-async fn list(
+/// List a module's records, newest first (ties broken by `id`, descending).
+#[utoipa::path(
+    get,
+    path = "/services/ccaas/v1/{module}",
+    operation_id = "list",
+    tag = "records",
+    params(
+        ("module" = String, Path, description = "Module name."),
+        ("offset" = Option<i64>, Query, minimum = 0, maximum = 1_000_000,
+            description = "Page index (default 0): records skipped = offset × limit."),
+        ("limit" = Option<i64>, Query, minimum = 1, maximum = 100,
+            description = "Page size, 1 to 100 (default 100)."),
+        ("createdDate" = Option<i64>, Query,
+            description = "Epoch milliseconds, compared with `createdAt` by `condition`."),
+        ("condition" = Option<crate::openapi::Condition>, Query,
+            description = "How `createdDate` is compared (default `EQ`); needs `createdDate`."),
+        ("filter" = Option<String>, Query, max_length = 4096,
+            description = "A filter expression (see docs/api.md), e.g. \
+                `city = \"Hen\" AND (blockCustomer = 0 OR tags IS NOT NULL)`. \
+                Empty means no filter. A bad filter is a 400 `invalid_filter` with `position`."),
+        ("fields" = Option<Vec<String>>, Query, style = Form, explode = false,
+            description = "Comma-separated projection; `id` is always included."),
+    ),
+    responses(
+        (status = 200, description = "One page of __modules__.",
+            body = [crate::openapi::ModuleFields],
+            headers(
+                ("X-Total-Count" = i64, description = "Matching records across all pages."),
+                ("Link" = String, description = "RFC 8288 `<…>; rel=\"next\"` when more pages exist; \
+                    keeps the other parameters.")
+            )),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 429, response = crate::openapi::TooManyRequests),
+    ),
+    security(("bearer" = ["__module__.read"]))
+)]
+pub(crate) async fn list(
     State(s): State<AppState>,
     TokenAuth(p): TokenAuth,
     ApiPath(name): ApiPath<String>,
@@ -165,8 +204,11 @@ async fn list(
         // An empty `filter=` (as form-built URLs send) means no filter.
         Some(text) if text.trim().is_empty() => None,
         Some(text) => Some(parse_filter(m, text).map_err(|e| {
-            let mut err =
-                ApiError::new(StatusCode::BAD_REQUEST, "invalid_filter", e.message.clone());
+            let mut err = ApiError::new(
+                StatusCode::BAD_REQUEST,
+                ErrorCode::InvalidFilter,
+                e.message.clone(),
+            );
             err.position = Some(e.position);
             err
         })?),
@@ -210,7 +252,30 @@ async fn list(
     Ok(res)
 }
 
-async fn show(
+/// One record.
+#[utoipa::path(
+    get,
+    path = "/services/ccaas/v1/{module}/{id}",
+    operation_id = "get",
+    tag = "records",
+    params(
+        ("module" = String, Path, description = "Module name."),
+        ("id" = String, Path, description = "The record's id."),
+        ("fields" = Option<Vec<String>>, Query, style = Form, explode = false,
+            description = "Comma-separated projection; `id` is always included."),
+    ),
+    responses(
+        (status = 200, description = "The __record__.", body = ref("#/components/schemas/__Module__Fields"),
+            headers(("ETag" = String, description = "The record's version, `\"v<n>\"`."))),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 429, response = crate::openapi::TooManyRequests),
+    ),
+    security(("bearer" = ["__module__.read"]))
+)]
+pub(crate) async fn show(
     State(s): State<AppState>,
     TokenAuth(p): TokenAuth,
     ApiPath((name, id)): ApiPath<(String, String)>,
@@ -224,7 +289,40 @@ async fn show(
     Ok(record_response(StatusCode::OK, &record, only.as_deref()))
 }
 
-async fn create(
+/// Create a record. With `Idempotency-Key`, a retried request (same key, same
+/// body, within 24 h) returns the first response and creates nothing.
+#[utoipa::path(
+    post,
+    path = "/services/ccaas/v1/{module}",
+    operation_id = "create",
+    tag = "records",
+    params(
+        ("module" = String, Path, description = "Module name."),
+        ("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255,
+            pattern = "^[ -~]+$",
+            description = "1 to 255 visible ASCII characters; remembered for 24 hours."),
+    ),
+    request_body = ref("#/components/schemas/__Module__Input"),
+    responses(
+        (status = 201, description = "Created: the whole __record__.",
+            body = ref("#/components/schemas/__Module__"),
+            headers(
+                ("Location" = String, description = "The new record's URL."),
+                ("ETag" = String, description = "The record's version (absent on a replay)."),
+                ("Idempotent-Replayed" = String, description = "`true` when this is the stored \
+                    answer to an earlier request with the same `Idempotency-Key`.")
+            )),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 409, response = crate::openapi::Conflict),
+        (status = 413, response = crate::openapi::PayloadTooLarge),
+        (status = 415, response = crate::openapi::UnsupportedMediaType),
+        (status = 429, response = crate::openapi::TooManyRequests),
+    ),
+    security(("bearer" = ["__module__.write"]))
+)]
+pub(crate) async fn create(
     State(s): State<AppState>,
     TokenAuth(p): TokenAuth,
     ApiPath(name): ApiPath<String>,
@@ -291,7 +389,7 @@ fn if_match(headers: &HeaderMap) -> Result<Option<i64>, ApiError> {
         .ok_or_else(|| {
             ApiError::new(
                 StatusCode::PRECONDITION_FAILED,
-                "precondition_failed",
+                ErrorCode::PreconditionFailed,
                 "If-Match does not name a version of this record",
             )
         })
@@ -318,7 +416,36 @@ async fn write(
     Ok(record_response(StatusCode::OK, &record, None))
 }
 
-async fn replace(
+/// Replace a record: fields left out become null (or their default).
+#[utoipa::path(
+    put,
+    path = "/services/ccaas/v1/{module}/{id}",
+    operation_id = "replace",
+    tag = "records",
+    params(
+        ("module" = String, Path, description = "Module name."),
+        ("id" = String, Path, description = "The record's id."),
+        ("If-Match" = Option<String>, Header, pattern = "^(\\*|(W/)?\"v[0-9]{1,18}\")$",
+            description = "Only if the record is still at this version (its `ETag`); else 412."),
+    ),
+    request_body = ref("#/components/schemas/__Module__Input"),
+    responses(
+        (status = 200, description = "The whole updated __record__.",
+            body = ref("#/components/schemas/__Module__"),
+            headers(("ETag" = String, description = "The record's new version."))),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 409, response = crate::openapi::Conflict),
+        (status = 412, response = crate::openapi::PreconditionFailed),
+        (status = 413, response = crate::openapi::PayloadTooLarge),
+        (status = 415, response = crate::openapi::UnsupportedMediaType),
+        (status = 429, response = crate::openapi::TooManyRequests),
+    ),
+    security(("bearer" = ["__module__.write"]))
+)]
+pub(crate) async fn replace(
     State(s): State<AppState>,
     TokenAuth(p): TokenAuth,
     ApiPath((name, id)): ApiPath<(String, String)>,
@@ -328,7 +455,36 @@ async fn replace(
     write(s, p, name, id, headers, body, BodyMode::Replace).await
 }
 
-async fn merge(
+/// Merge into a record: only the fields given change; null clears one.
+#[utoipa::path(
+    patch,
+    path = "/services/ccaas/v1/{module}/{id}",
+    operation_id = "update",
+    tag = "records",
+    params(
+        ("module" = String, Path, description = "Module name."),
+        ("id" = String, Path, description = "The record's id."),
+        ("If-Match" = Option<String>, Header, pattern = "^(\\*|(W/)?\"v[0-9]{1,18}\")$",
+            description = "Only if the record is still at this version (its `ETag`); else 412."),
+    ),
+    request_body = ref("#/components/schemas/__Module__Patch"),
+    responses(
+        (status = 200, description = "The whole updated __record__.",
+            body = ref("#/components/schemas/__Module__"),
+            headers(("ETag" = String, description = "The record's new version."))),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 409, response = crate::openapi::Conflict),
+        (status = 412, response = crate::openapi::PreconditionFailed),
+        (status = 413, response = crate::openapi::PayloadTooLarge),
+        (status = 415, response = crate::openapi::UnsupportedMediaType),
+        (status = 429, response = crate::openapi::TooManyRequests),
+    ),
+    security(("bearer" = ["__module__.write"]))
+)]
+pub(crate) async fn merge(
     State(s): State<AppState>,
     TokenAuth(p): TokenAuth,
     ApiPath((name, id)): ApiPath<(String, String)>,
@@ -338,7 +494,30 @@ async fn merge(
     write(s, p, name, id, headers, body, BodyMode::Merge).await
 }
 
-async fn remove(
+/// Delete a record.
+#[utoipa::path(
+    delete,
+    path = "/services/ccaas/v1/{module}/{id}",
+    operation_id = "delete",
+    tag = "records",
+    params(
+        ("module" = String, Path, description = "Module name."),
+        ("id" = String, Path, description = "The record's id."),
+        ("If-Match" = Option<String>, Header, pattern = "^(\\*|(W/)?\"v[0-9]{1,18}\")$",
+            description = "Only if the record is still at this version (its `ETag`); else 412."),
+    ),
+    responses(
+        (status = 204, description = "Deleted."),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 412, response = crate::openapi::PreconditionFailed),
+        (status = 429, response = crate::openapi::TooManyRequests),
+    ),
+    security(("bearer" = ["__module__.write"]))
+)]
+pub(crate) async fn remove(
     State(s): State<AppState>,
     TokenAuth(p): TokenAuth,
     ApiPath((name, id)): ApiPath<(String, String)>,
@@ -352,12 +531,53 @@ async fn remove(
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn changes(
+/// `GET /M/changes`: the page of changes and where to go on from.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ChangesBody {
+    changes: Vec<ChangeEntry>,
+    next_cursor: String,
+}
+
+#[derive(Serialize)]
+pub(crate) struct ChangeEntry {
+    op: &'static str,
+    id: String,
+    /// The record as of this change; upserts only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    record: Option<Value>,
+    cursor: String,
+}
+
+/// The change feed: every create, update and delete in commit order. Store
+/// `nextCursor` and pass it as `since` to see each change exactly once.
+#[utoipa::path(
+    get,
+    path = "/services/ccaas/v1/{module}/changes",
+    operation_id = "changes",
+    tag = "records",
+    params(
+        ("module" = String, Path, description = "Module name."),
+        ("since" = Option<String>, Query, pattern = "^c[0-9]{1,18}$",
+            description = "A `cursor` or `nextCursor` from this feed; absent: from the beginning."),
+        ("limit" = Option<i64>, Query, minimum = 1, maximum = 1000,
+            description = "Most changes to return, 1 to 1000 (default 100)."),
+    ),
+    responses(
+        (status = 200, description = "The next changes.", body = ref("#/components/schemas/__Module__Changes")),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 429, response = crate::openapi::TooManyRequests),
+    ),
+    security(("bearer" = ["__module__.read"]))
+)]
+pub(crate) async fn changes(
     State(s): State<AppState>,
     TokenAuth(p): TokenAuth,
     ApiPath(name): ApiPath<String>,
     RawQuery(raw): RawQuery,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<ChangesBody>, ApiError> {
     let m = module(&name)?;
     p.require(m.read_scope())?;
     let q = params(raw.as_deref(), &["since", "limit"])?;
@@ -374,8 +594,7 @@ async fn changes(
     let next = list.last().map_or(since, |c| c.seq);
     let mut out = Vec::with_capacity(list.len());
     for c in list {
-        let mut entry = json!({"op": c.op.as_str(), "id": c.record_id, "cursor": cursor(c.seq)});
-        if c.op == ChangeOp::Upsert {
+        let record = if c.op == ChangeOp::Upsert {
             let record: Value = c
                 .record
                 .as_deref()
@@ -383,11 +602,21 @@ async fn changes(
                 .transpose()
                 .map_err(|e| crate::error::internal(&e))?
                 .unwrap_or(Value::Null);
-            entry["record"] = record;
-        }
-        out.push(entry);
+            Some(record)
+        } else {
+            None
+        };
+        out.push(ChangeEntry {
+            op: c.op.as_str(),
+            id: c.record_id,
+            record,
+            cursor: cursor(c.seq),
+        });
     }
-    Ok(Json(json!({"changes": out, "nextCursor": cursor(next)})))
+    Ok(Json(ChangesBody {
+        changes: out,
+        next_cursor: cursor(next),
+    }))
 }
 
 /// Cursors are opaque to clients; inside they are the change's sequence number.

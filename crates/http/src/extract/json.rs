@@ -1,6 +1,6 @@
 //! `ApiJson<T>`: JSON bodies with errors that name the offending field.
 
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
 use axum::http::{header, StatusCode};
@@ -25,7 +25,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
         if !is_json {
             return Err(ApiError::new(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "unsupported_media_type",
+                ErrorCode::UnsupportedMediaType,
                 "send the body as JSON with Content-Type: application/json",
             ));
         }
@@ -62,7 +62,7 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
 fn malformed(e: &serde_json::Error) -> ApiError {
     ApiError::new(
         StatusCode::BAD_REQUEST,
-        "invalid_json",
+        ErrorCode::InvalidJson,
         format!("the body is not valid JSON: {e}"),
     )
 }
@@ -101,9 +101,10 @@ impl<S: Send + Sync, T: DeserializeOwned + Default> FromRequest<S> for OptionalJ
 #[cfg(test)]
 mod tests {
     use super::parse;
+    use crate::error::ErrorCode;
     use serde_json::{json, Value};
 
-    fn code(body: &str) -> Option<&'static str> {
+    fn code(body: &str) -> Option<ErrorCode> {
         parse::<Value>(body.as_bytes()).err().map(|e| e.code)
     }
 
@@ -123,7 +124,7 @@ mod tests {
             "{\"a\":",
             "",
         ] {
-            assert_eq!(code(bad), Some("invalid_json"), "{bad:?}");
+            assert_eq!(code(bad), Some(ErrorCode::InvalidJson), "{bad:?}");
         }
     }
 
@@ -137,18 +138,21 @@ mod tests {
         let err = parse::<Body>(b"{\"name\": 1}").err();
         assert_eq!(
             err.as_ref().map(|e| (e.code, e.field.as_deref())),
-            Some(("invalid_request", Some("name")))
+            Some((ErrorCode::InvalidRequest, Some("name")))
         );
         for not_an_object in ["[]", "\"name\"", "null", "1"] {
             let err = parse::<Body>(not_an_object.as_bytes()).err();
             assert_eq!(
                 err.map(|e| (e.code, e.message)),
-                Some(("invalid_request", "the body must be a JSON object".into())),
+                Some((
+                    ErrorCode::InvalidRequest,
+                    "the body must be a JSON object".into()
+                )),
                 "{not_an_object}"
             );
         }
         // The type error comes first even with garbage after the value.
         let err = parse::<Body>(b"{\"name\": 1} x").err();
-        assert_eq!(err.map(|e| e.code), Some("invalid_request"));
+        assert_eq!(err.map(|e| e.code), Some(ErrorCode::InvalidRequest));
     }
 }

@@ -94,7 +94,39 @@ fn failure(state: &AppState, f: AuthorizeFailure, signed_in: bool) -> Response {
     }
 }
 
-async fn authorize(
+/// The authorization endpoint (RFC 6749 §4.1.1) for a browser: the consent
+/// page, or a redirect back to the client.
+#[utoipa::path(
+    get,
+    path = "/services/oauth2/v1/authorize",
+    operation_id = "authorize",
+    tag = "oauth",
+    params(
+        ("client_id" = String, Query, description = "The app's client id."),
+        ("response_type" = String, Query, description = "`code`."),
+        ("redirect_uri" = Option<String>, Query,
+            description = "A registered redirect URI (alias `redirect_url`); required unless the app has exactly one."),
+        ("redirect_url" = Option<String>, Query, description = "Alias of `redirect_uri`."),
+        ("scope" = Option<String>, Query,
+            description = "Space-separated scopes; default: all the app registered."),
+        ("state" = Option<String>, Query, description = "Returned verbatim."),
+        ("code_challenge" = Option<String>, Query, description = "PKCE (RFC 7636)."),
+        ("code_challenge_method" = Option<String>, Query, description = "`S256` (`plain` is refused)."),
+        ("prompt" = Option<String>, Query, description = "`consent` or `none`."),
+    ),
+    responses(
+        (status = 200, description = "The consent page.", content_type = "text/html", body = String),
+        (status = 302, description = "Back to the client: `code`, `state` and `iss`, or `error`, \
+            `error_description`, `state` and `iss` (RFC 6749 §4.1.2, RFC 9207).",
+            headers(("Location" = String, description = "The redirect URI with the answer."))),
+        (status = 303, description = "Not signed in: to `/login?next=…`.",
+            headers(("Location" = String, description = "The sign-in page."))),
+        (status = 400, description = "An error page: unknown client, a redirect URI that is not \
+            registered, or an error that is not safe to redirect.", content_type = "text/html", body = String),
+    ),
+    security(("consoleSession" = []), ())
+)]
+pub(crate) async fn authorize(
     State(state): State<AppState>,
     MaybeSession(session): MaybeSession,
     RawQuery(query): RawQuery,
@@ -171,8 +203,9 @@ fn consent_page(s: &ActiveSession, consent_id: String, req: AuthorizationRequest
     res
 }
 
-#[derive(Deserialize)]
-struct DecisionForm {
+/// The consent page's form.
+#[derive(Deserialize, utoipa::ToSchema)]
+pub(crate) struct DecisionForm {
     #[serde(default)]
     csrf_token: String,
     #[serde(default)]
@@ -181,7 +214,27 @@ struct DecisionForm {
     decision: String,
 }
 
-async fn decide(
+/// The consent page's answer (a form post from the page).
+#[utoipa::path(
+    post,
+    path = "/services/oauth2/v1/authorize/decision",
+    operation_id = "authorize_decision",
+    tag = "oauth",
+    request_body(content = DecisionForm, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 302, description = "Back to the client with a code or `error=access_denied`.",
+            headers(("Location" = String, description = "The redirect URI with the answer."))),
+        (status = 400, description = "An error page (signed out, no such consent, no decision).",
+            content_type = "text/html", body = String),
+        (status = 403, description = "The CSRF check failed (an error page).",
+            content_type = "text/html", body = String),
+        (status = 415, description = "Not a form body.", content_type = "text/plain", body = String),
+        (status = 422, description = "The form could not be read (e.g. a field sent twice).",
+            content_type = "text/plain", body = String),
+    ),
+    security(("consoleSession" = []), ())
+)]
+pub(crate) async fn decide(
     State(state): State<AppState>,
     headers: HeaderMap,
     MaybeSession(session): MaybeSession,

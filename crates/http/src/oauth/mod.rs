@@ -1,17 +1,18 @@
 //! The OAuth 2.0 endpoints (SPEC S5): authorization with consent, token,
 //! revocation, introspection, metadata.
 
-mod authorize;
+pub(crate) mod authorize;
 mod client;
-mod metadata;
-mod token;
+pub(crate) mod metadata;
+pub(crate) mod token;
 
 use crate::state::AppState;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
-use serde_json::json;
+use serde::Serialize;
 use switchboard_core::oauth::OAuthError;
+use utoipa::ToSchema;
 
 pub const BASE: &str = "/services/oauth2/v1";
 
@@ -20,6 +21,14 @@ pub fn router(issuer: &str) -> Router<AppState> {
         .merge(authorize::router())
         .merge(token::router())
         .merge(metadata::router(issuer))
+}
+
+/// An RFC 6749 §5.2 error body.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct OAuthErrorBody {
+    #[schema(value_type = crate::openapi::OAuthErrorCode)]
+    error: &'static str,
+    error_description: String,
 }
 
 /// An RFC 6749 §5.2 error response. `basic`: the client tried HTTP Basic,
@@ -33,7 +42,10 @@ pub(crate) fn oauth_error(e: &OAuthError, basic: bool) -> Response {
     };
     let mut res = no_store((
         status,
-        axum::Json(json!({"error": e.code, "error_description": e.description})),
+        axum::Json(OAuthErrorBody {
+            error: e.code,
+            error_description: e.description.to_string(),
+        }),
     ));
     if status == StatusCode::UNAUTHORIZED && basic {
         res.headers_mut().insert(
