@@ -79,7 +79,10 @@ impl Default for PoolSettings {
 
 #[derive(Clone)]
 pub struct SqlStore {
+    /// Reads.
     pub(crate) pool: AnyPool,
+    /// Writes: on SQLite one connection of its own, on PostgreSQL the same pool.
+    pub(crate) writer: AnyPool,
     backend: Backend,
     tokens: TokenCache,
     /// PostgreSQL: the task that hears other nodes' token changes.
@@ -145,16 +148,38 @@ impl SqlStore {
                     Ok(())
                 })
             });
-        let pool_options = match backend {
-            // SQLite serialises writers anyway; a few readers are plenty.
-            Backend::Sqlite => pool_options.max_connections(8),
-            Backend::Postgres => pool_options.max_connections(settings.max_connections),
+        let (pool, writer) = match backend {
+            // SQLite takes one writer at a time: writes queue here, in order,
+            // on one connection, instead of contending for the file lock and
+            // sleeping in its busy handler. A few readers are plenty.
+            Backend::Sqlite => {
+                let writer = pool_options
+                    .clone()
+                    .max_connections(1)
+                    .connect_with(options.clone())
+                    .await
+                    .map_err(err)?;
+                let readers = pool_options
+                    .max_connections(8)
+                    .connect_with(options)
+                    .await
+                    .map_err(err)?;
+                (readers, writer)
+            }
+            Backend::Postgres => {
+                let pool = pool_options
+                    .max_connections(settings.max_connections)
+                    .connect_with(options)
+                    .await
+                    .map_err(err)?;
+                (pool.clone(), pool)
+            }
         };
-        let pool = pool_options.connect_with(options).await.map_err(err)?;
         let tokens = TokenCache::default();
         let listener = (backend == Backend::Postgres).then(|| Arc::new(tokens.listen(url)));
         Ok(SqlStore {
             pool,
+            writer,
             backend,
             tokens,
             _listener: listener,
@@ -208,7 +233,7 @@ impl SqlStore {
         if self.backend == Backend::Postgres {
             let notify = sqlx::query("select pg_notify($1, '')")
                 .bind(token_cache::TOKENS_CHANNEL)
-                .execute(&self.pool)
+                .execute(&self.writer)
                 .await;
             if let Err(e) = notify {
                 // The others' caches still expire within TOKEN_CACHE_TTL.
@@ -227,7 +252,7 @@ impl SqlStore {
             Backend::Postgres => &POSTGRES_MIGRATIONS,
         };
         migrator
-            .run(&self.pool)
+            .run(&self.writer)
             .await
             .map_err(|e| StoreError::Other(format!("migration failed: {e}")))?;
         if self.backend == Backend::Sqlite {
@@ -244,7 +269,7 @@ impl SqlStore {
     /// assumes large tables and uses the unique indexes, which is right.
     async fn sqlite_statistics(&self, work: Statistics) -> StoreResult<()> {
         const MIN_ROWS: i64 = 10_000;
-        let mut conn = self.pool.acquire().await.map_err(err)?;
+        let mut conn = self.writer.acquire().await.map_err(err)?;
         if work != Statistics::Prune {
             // Periodically, bounded work per index: an estimate will do.
             let limit = if work == Statistics::Full { 0 } else { 1000 };
@@ -301,6 +326,7 @@ impl SqlStore {
 
     pub async fn close(&self) {
         self.pool.close().await;
+        self.writer.close().await;
     }
 
     /// Delete a Private App or OAuth app, and its logo, in one transaction.
@@ -322,7 +348,7 @@ impl SqlStore {
             ),
         };
         with_retry!(async {
-            let mut tx = self.pool.begin().await.map_err(err)?;
+            let mut tx = self.writer.begin().await.map_err(err)?;
             let logo: Option<Option<String>> = sqlx::query_scalar(select)
                 .bind(id)
                 .bind(account_id)
@@ -404,7 +430,7 @@ impl Store for SqlStore {
             (Backend::Sqlite, true) => self.sqlite_statistics(Statistics::Full).await,
             (Backend::Sqlite, false) => self.sqlite_statistics(Statistics::Periodic).await,
             (Backend::Postgres, true) => sqlx::query("analyze")
-                .execute(&self.pool)
+                .execute(&self.writer)
                 .await
                 .map(|_| ())
                 .map_err(err),
@@ -426,12 +452,12 @@ impl Store for SqlStore {
                 sqlx::query("delete from sessions where last_seen_at < $1 or created_at < $2")
                     .bind(ms(idle_before))
                     .bind(ms(started_before))
-                    .execute(&self.pool)
+                    .execute(&self.writer)
                     .await
                     .map_err(err)?;
             let keys = sqlx::query("delete from idempotency_keys where created_at < $1")
                 .bind(ms(keys_before))
-                .execute(&self.pool)
+                .execute(&self.writer)
                 .await
                 .map_err(err)?;
             let mut purged = sessions.rows_affected() + keys.rows_affected();
@@ -442,7 +468,7 @@ impl Store for SqlStore {
             ] {
                 purged += sqlx::query(sql)
                     .bind(ms(now))
-                    .execute(&self.pool)
+                    .execute(&self.writer)
                     .await
                     .map_err(err)?
                     .rows_affected();
@@ -453,7 +479,7 @@ impl Store for SqlStore {
              and (revoked_at < $1 or expires_at < $1)",
             )
             .bind(ms(tokens_before))
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await
             .map_err(err)?
             .rows_affected();
@@ -480,7 +506,7 @@ impl Store for SqlStore {
                  where scopes like '%admin.%' {only}"
                 );
                 changed += sqlx::query(&sql)
-                    .execute(&self.pool)
+                    .execute(&self.writer)
                     .await
                     .map_err(err)?
                     .rows_affected();
@@ -492,7 +518,7 @@ impl Store for SqlStore {
 
     async fn create_account_with_admin(&self, account: &Account, admin: &User) -> StoreResult<()> {
         with_retry!(async {
-            let mut tx = self.pool.begin().await.map_err(err)?;
+            let mut tx = self.writer.begin().await.map_err(err)?;
             sqlx::query(
                 "insert into accounts (id, name, created_at, updated_at) values ($1, $2, $3, $3)",
             )
@@ -518,7 +544,7 @@ impl Store for SqlStore {
     }
 
     async fn insert_user(&self, user: &User) -> StoreResult<()> {
-        let mut conn = self.pool.acquire().await.map_err(err)?;
+        let mut conn = self.writer.acquire().await.map_err(err)?;
         insert_user(&mut conn, user).await
     }
 
@@ -567,7 +593,7 @@ impl Store for SqlStore {
     async fn update_user(&self, user: &User, now: DateTime<Utc>) -> StoreResult<()> {
         self.changing_tokens(async {
         with_retry!(async {
-            let mut tx = self.pool.begin().await.map_err(err)?;
+            let mut tx = self.writer.begin().await.map_err(err)?;
             sqlx::query("update users set role = $1, active = $2, updated_at = $3 where id = $4 and account_id = $5")
                 .bind(user.role.as_str())
                 .bind(i64::from(user.active))
@@ -610,7 +636,7 @@ impl Store for SqlStore {
         .bind(&s.csrf_token)
         .bind(ms(s.created_at))
         .bind(ms(s.last_seen_at))
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await
         .map(|_| ())
         .map_err(err)
@@ -638,7 +664,7 @@ impl Store for SqlStore {
         sqlx::query("update sessions set last_seen_at = $1, updated_at = $1 where id_hash = $2")
             .bind(ms(now))
             .bind(id_hash.as_str())
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await
             .map(|_| ())
             .map_err(err)
@@ -647,7 +673,7 @@ impl Store for SqlStore {
     async fn delete_session(&self, id_hash: &TokenHash) -> StoreResult<()> {
         sqlx::query("delete from sessions where id_hash = $1")
             .bind(id_hash.as_str())
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await
             .map(|_| ())
             .map_err(err)
@@ -655,7 +681,7 @@ impl Store for SqlStore {
 
     async fn insert_private_app(&self, app: &PrivateApp, token: &TokenRecord) -> StoreResult<()> {
         with_retry!(async {
-            let mut tx = self.pool.begin().await.map_err(err)?;
+            let mut tx = self.writer.begin().await.map_err(err)?;
             sqlx::query(
                 "insert into private_apps (id, account_id, name, description, scopes, logo_id, expires_in_days, \
                  current_token_id, created_by, created_at, updated_at) \
@@ -720,7 +746,7 @@ impl Store for SqlStore {
         .bind(ms(app.updated_at))
         .bind(&app.id)
         .bind(&app.account_id)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await
         .map(|_| ())
         .map_err(err)
@@ -736,7 +762,7 @@ impl Store for SqlStore {
     ) -> StoreResult<()> {
         self.changing_tokens(async {
         with_retry!(async {
-            let mut tx = self.pool.begin().await.map_err(err)?;
+            let mut tx = self.writer.begin().await.map_err(err)?;
             let now = ms(app.updated_at);
             match old {
                 OldTokens::RevokeNow => {
@@ -799,7 +825,7 @@ impl Store for SqlStore {
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
         with_retry!(async {
-            let mut tx = self.pool.begin().await.map_err(err)?;
+            let mut tx = self.writer.begin().await.map_err(err)?;
             if let Some(logo) = new {
                 sqlx::query(
                     "insert into logos (id, account_id, content_type, bytes, created_at, updated_at) \
@@ -889,7 +915,7 @@ impl Store for SqlStore {
         .bind(ms(now))
         .bind(token_id)
         .bind(ms(now) - min_interval_ms)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await
         .map_err(err)?;
         // Only this node's copy: other nodes' last_used_at may lag by the TTL.
@@ -902,7 +928,7 @@ impl Store for SqlStore {
         sqlx::query("update tokens set revoked_at = $1, updated_at = $1 where id = $2 and revoked_at is null")
             .bind(ms(now))
             .bind(token_id)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await
             .map(|_| ())
             .map_err(err)
@@ -921,7 +947,7 @@ impl Store for SqlStore {
         .bind(&e.action)
         .bind(&e.target)
         .bind(ms(e.created_at))
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await
         .map(|_| ())
         .map_err(err)

@@ -216,7 +216,7 @@ impl SqlStore {
         tokens: &[TokenRecord],
     ) -> StoreResult<bool> {
         with_retry!(async {
-            let mut tx = self.pool.begin().await.map_err(err)?;
+            let mut tx = self.writer.begin().await.map_err(err)?;
             let claimed = sqlx::query(claim)
                 .bind(ms(now))
                 .bind(id)
@@ -273,7 +273,7 @@ impl OAuthStore for SqlStore {
         .bind(&a.created_by)
         .bind(ms(a.created_at))
         .bind(ms(a.updated_at))
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await
         .map(|_| ())
         .map_err(db_err("oauth_apps_client_id_key"))
@@ -344,7 +344,7 @@ impl OAuthStore for SqlStore {
         .bind(ms(a.updated_at))
         .bind(&a.id)
         .bind(&a.account_id)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await
         .map(|_| ())
         .map_err(err)
@@ -375,7 +375,7 @@ impl OAuthStore for SqlStore {
         .bind(&c.code_challenge)
         .bind(ms(c.created_at))
         .bind(ms(c.expires_at))
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await
         .map(|_| ())
         .map_err(err)
@@ -394,7 +394,7 @@ impl OAuthStore for SqlStore {
         )
         .bind(id_hash.as_str())
         .bind(session_hash.as_str())
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.writer)
         .await
         .map_err(err)?;
         row.map(|r| {
@@ -448,7 +448,7 @@ impl OAuthStore for SqlStore {
                 .bind(&g.subject)
                 .bind(g.scopes.to_spaced())
                 .bind(ms(g.created_at))
-                .fetch_one(&self.pool)
+                .fetch_one(&self.writer)
                 .await
                 .map_err(err)?;
             Grant::try_from(row)
@@ -489,7 +489,7 @@ impl OAuthStore for SqlStore {
     async fn revoke_grant(&self, grant_id: &str, now: DateTime<Utc>) -> StoreResult<()> {
         self.changing_tokens(async {
             with_retry!(async {
-                let mut tx = self.pool.begin().await.map_err(err)?;
+                let mut tx = self.writer.begin().await.map_err(err)?;
                 revoke_grant_in(&mut tx, grant_id, ms(now)).await?;
                 tx.commit().await.map_err(err)
             })
@@ -515,7 +515,7 @@ impl OAuthStore for SqlStore {
         .bind(ms(c.created_at))
         .bind(ms(c.expires_at))
         .bind(c.used_at.map(ms))
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await
         .map(|_| ())
         .map_err(err)
@@ -588,7 +588,7 @@ impl OAuthStore for SqlStore {
     ) -> StoreResult<()> {
         self.changing_tokens(async {
             with_retry!(async {
-                let mut tx = self.pool.begin().await.map_err(err)?;
+                let mut tx = self.writer.begin().await.map_err(err)?;
                 insert_tokens_in(&mut tx, grant_id, now, tokens).await?;
                 tx.commit().await.map_err(err)
             })
@@ -603,7 +603,7 @@ impl OAuthStore for SqlStore {
         )
         .bind(ms(now))
         .bind(family_id)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await
         .map(|_| ())
         .map_err(err)

@@ -429,7 +429,7 @@ impl RecordStore for SqlStore {
         ));
         let snapshot = record.to_json(None).to_string();
         with_retry!(async {
-            let mut tx = self.pool.begin().await.map_err(err)?;
+            let mut tx = self.writer.begin().await.map_err(err)?;
             if let Some(c) = claim {
                 // Claim the key first: a concurrent request with the same key
                 // waits here for this one to commit, then replays its answer.
@@ -515,7 +515,7 @@ impl RecordStore for SqlStore {
         ));
         let snapshot = record.to_json(None).to_string();
         with_retry!(async {
-            let mut tx = self.pool.begin().await.map_err(err)?;
+            let mut tx = self.writer.begin().await.map_err(err)?;
             let done = update.query().execute(&mut *tx).await.map_err(err)?;
             if done.rows_affected() == 0 {
                 let outcome = missed(&mut tx, module, &record.account_id, &record.id).await?;
@@ -541,7 +541,7 @@ impl RecordStore for SqlStore {
             module.table()
         );
         with_retry!(async {
-            let mut tx = self.pool.begin().await.map_err(err)?;
+            let mut tx = self.writer.begin().await.map_err(err)?;
             let done = sqlx::query(&sql)
                 .bind(id)
                 .bind(account_id)
@@ -610,7 +610,7 @@ impl RecordStore for SqlStore {
             .max()
             .unwrap_or_default();
         with_retry!(async {
-            let mut tx = self.pool.begin().await.map_err(err)?;
+            let mut tx = self.writer.begin().await.map_err(err)?;
             insert.query().execute(&mut *tx).await.map_err(err)?;
             let last: i64 = sqlx::query_scalar(
                 "insert into change_counters (account_id, module, last_seq, created_at, updated_at) values ($1, $2, $3, $4, $4) \
