@@ -24,8 +24,24 @@ pub async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
         .as_ref()
         .map(|u| u.expose_secret().to_owned());
     let store = match url.as_deref() {
-        None => SqlStore::open_sqlite_in_dir(&config.data_dir).await?,
-        Some(u) => SqlStore::open(u, &config.pool).await?,
+        None => {
+            let file = config.data_dir.join("switchboard.db");
+            SqlStore::open_sqlite_in_dir(&config.data_dir)
+                .await
+                .with_context(|| format!("opening the SQLite database {}", file.display()))?
+        }
+        Some(u) => match crate::config::sqlite_path(u) {
+            Some(path) => {
+                check_sqlite_dir(path)?;
+                SqlStore::open(u, &config.pool)
+                    .await
+                    .with_context(|| format!("opening the SQLite database {path}"))?
+            }
+            None => match SqlStore::open(u, &config.pool).await {
+                Ok(store) => store,
+                Err(e) => return Err(explain_connect_error(u, e.into()).await),
+            },
+        },
     };
     store
         .migrate()
@@ -44,6 +60,67 @@ pub async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
         );
     }
     Ok(Arc::new(store))
+}
+
+/// A `sqlite:` file whose directory is missing fails inside SQLite with
+/// "unable to open database file"; say which directory instead.
+fn check_sqlite_dir(path: &str) -> anyhow::Result<()> {
+    if path.is_empty() || path.starts_with(':') {
+        return Ok(()); // :memory:
+    }
+    let dir = match std::path::Path::new(path).parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => std::path::Path::new("."),
+    };
+    match std::fs::metadata(dir) {
+        Ok(m) if m.is_dir() => Ok(()),
+        Ok(_) => anyhow::bail!(
+            "the directory of the SQLite database {path} is not a directory: {}",
+            dir.display()
+        ),
+        Err(e) => anyhow::bail!(
+            "the directory of the SQLite database {path} cannot be used: {}: {e}",
+            dir.display()
+        ),
+    }
+}
+
+/// sqlx retries a refused connection until the pool's acquire timeout and
+/// then reports only "pool timed out". Find out what really happened by
+/// trying the host and port ourselves.
+async fn explain_connect_error(url: &str, error: anyhow::Error) -> anyhow::Error {
+    let Ok(parsed) = url::Url::parse(url) else {
+        return error.context("opening the PostgreSQL database");
+    };
+    let Some(host) = parsed.host_str().filter(|h| !h.is_empty()) else {
+        return error.context("opening the PostgreSQL database");
+    };
+    let host = host
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_owned();
+    let port = parsed.port().unwrap_or(5432);
+    let probe = tokio::time::timeout(
+        std::time::Duration::from_secs(3),
+        tokio::net::TcpStream::connect((host.as_str(), port)),
+    )
+    .await;
+    match probe {
+        Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionRefused => anyhow::anyhow!(
+            "cannot connect to PostgreSQL at {host}:{port}: connection refused \
+             (is the server running and listening on that host and port?)"
+        ),
+        Ok(Err(e)) => anyhow::anyhow!("cannot connect to PostgreSQL at {host}:{port}: {e}"),
+        Err(_) => anyhow::anyhow!(
+            "cannot connect to PostgreSQL at {host}:{port}: no answer within 3 seconds"
+        ),
+        Ok(Ok(_)) => error.context(format!("opening the PostgreSQL database at {host}:{port}")),
+    }
+}
+
+/// The issuer's port (explicit or the scheme's default), when it has one.
+fn issuer_port(issuer: &str) -> Option<u16> {
+    url::Url::parse(issuer).ok()?.port_or_known_default()
 }
 
 /// An issuer with port 0 (tests, ephemeral ports) gets the port actually bound.
@@ -105,6 +182,8 @@ fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
 const MAINTENANCE_INTERVAL: std::time::Duration = std::time::Duration::from_secs(3600);
 
 pub struct Application {
+    /// Where a browser signs up: `<issuer origin>/signup`.
+    console: String,
     listener: TcpListener,
     state: AppState,
 }
@@ -124,6 +203,20 @@ impl Application {
             .await
             .with_context(|| format!("cannot listen on {}", config.bind))?;
         let issuer = bound_issuer(&config.issuer, &listener);
+        let bound_port = listener.local_addr()?.port();
+        if !config.issuer_from_bind {
+            if let Some(port) = issuer_port(&issuer).filter(|p| *p != bound_port) {
+                tracing::warn!(
+                    issuer = %issuer,
+                    issuer_port = port,
+                    bound_port,
+                    "the issuer's port differs from the port this server listens on: \
+                     fine behind a reverse proxy that forwards the issuer here; otherwise \
+                     OAuth metadata, `iss` and console links point at a port nothing \
+                     listens on (leave out --issuer to follow --bind)"
+                );
+            }
+        }
         let oauth = OAuthSettings {
             issuer: issuer.clone(),
             require_pkce: config.require_pkce,
@@ -139,7 +232,10 @@ impl Application {
             issuer,
             rate_limit_per_10s: config.rate_limit_per_10s,
         };
+        // The console lives at the root of the issuer's origin.
+        let console = format!("{}/signup", http.issuer_origin());
         Ok(Application {
+            console,
             listener,
             state: AppState::new(services, http),
         })
@@ -179,6 +275,11 @@ impl Application {
         });
         let router = switchboard_http::router(self.state);
         tracing::info!(addr = %self.listener.local_addr()?, "switchboard listening");
+        tracing::info!(
+            console = %self.console,
+            "open {} to create an account (or sign in at /login)",
+            self.console
+        );
         let served = axum::serve(
             self.listener,
             router.into_make_service_with_connect_info::<SocketAddr>(),

@@ -2,15 +2,15 @@
 //! environment > TOML file (`--config`) > defaults.
 
 use anyhow::{bail, Context};
-use clap::Args;
-use secrecy::SecretString;
+use clap::builder::BoolishValueParser;
+use clap::{ArgAction, Args};
+use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
-use std::net::SocketAddr;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, ToSocketAddrs};
 use std::path::{Path, PathBuf};
 use switchboard_store_sql::PoolSettings;
 
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
-pub const DEFAULT_ISSUER: &str = "http://127.0.0.1:8080";
 pub const DEFAULT_DATA_DIR: &str = "./data";
 pub const DEFAULT_RATE_LIMIT: u32 = 100;
 pub const DEFAULT_CLIENT_CREDENTIALS_TTL: u32 = 3600;
@@ -19,13 +19,14 @@ pub const DEFAULT_TOKEN_RETENTION_DAYS: u32 = 7;
 /// Options shared by every command that opens the database.
 #[derive(Debug, Clone, Default, Args)]
 pub struct ConfigArgs {
-    /// TOML configuration file. Env: SWITCHBOARD_CONFIG.
+    /// TOML configuration file (same keys as the flags, in snake_case).
     #[arg(long, env = "SWITCHBOARD_CONFIG", global = true)]
     pub config: Option<PathBuf>,
-    /// Directory for the embedded SQLite database and generated keys. Default ./data. Env: SWITCHBOARD_DATA_DIR.
+    /// Directory for the embedded SQLite database and the generated server key [default: ./data].
     #[arg(long, env = "SWITCHBOARD_DATA_DIR", global = true)]
     pub data_dir: Option<PathBuf>,
-    /// Database URL: sqlite:… (default: a file in the data dir) or postgres://…. Env: SWITCHBOARD_DATABASE_URL.
+    /// Database URL: sqlite:<file> or postgres://user:password@host:port/db
+    /// [default: <data-dir>/switchboard.db].
     #[arg(
         long,
         env = "SWITCHBOARD_DATABASE_URL",
@@ -33,10 +34,10 @@ pub struct ConfigArgs {
         hide_env_values = true
     )]
     pub database_url: Option<String>,
-    /// PostgreSQL connections per node. Default 10. Env: SWITCHBOARD_DB_MAX_CONNECTIONS.
+    /// PostgreSQL connections per node [default: 10].
     #[arg(long, env = "SWITCHBOARD_DB_MAX_CONNECTIONS", global = true)]
     pub db_max_connections: Option<u32>,
-    /// PostgreSQL statement timeout in seconds. Default 10. Env: SWITCHBOARD_DB_STATEMENT_TIMEOUT.
+    /// PostgreSQL statement timeout in seconds [default: 10].
     #[arg(long, env = "SWITCHBOARD_DB_STATEMENT_TIMEOUT", global = true)]
     pub db_statement_timeout: Option<u64>,
 }
@@ -44,49 +45,119 @@ pub struct ConfigArgs {
 /// Options of `switchboard serve`.
 #[derive(Debug, Clone, Default, Args)]
 pub struct ServeArgs {
-    /// Address and port to listen on. Default 127.0.0.1:8080. Env: SWITCHBOARD_BIND.
-    #[arg(long, env = "SWITCHBOARD_BIND")]
-    pub bind: Option<SocketAddr>,
-    /// Public base URL, used exactly as given as the OAuth issuer and for cookie security.
-    /// Default http://127.0.0.1:8080. Env: SWITCHBOARD_ISSUER.
+    /// Address and port to listen on, e.g. 0.0.0.0:8080 or localhost:8080 [default: 127.0.0.1:8080].
+    #[arg(long, env = "SWITCHBOARD_BIND", value_parser = parse_bind)]
+    pub bind: Option<BindAddr>,
+    /// Public base URL, used exactly as given as the OAuth issuer and for cookie security
+    /// (https turns on Secure cookies) [default: http://<bind address>].
     #[arg(long, env = "SWITCHBOARD_ISSUER")]
     pub issuer: Option<String>,
-    /// Requests per token per 10 seconds on the APIs. Default 100. Env: SWITCHBOARD_RATE_LIMIT.
+    /// Requests per token per 10 seconds on the APIs [default: 100].
     #[arg(long, env = "SWITCHBOARD_RATE_LIMIT")]
     pub rate_limit: Option<u32>,
-    /// Every OAuth client must use PKCE. Env: SWITCHBOARD_REQUIRE_PKCE.
-    #[arg(long, env = "SWITCHBOARD_REQUIRE_PKCE")]
+    /// Every OAuth client must use PKCE (the environment variable takes 1/0/true/false).
+    #[arg(
+        long,
+        env = "SWITCHBOARD_REQUIRE_PKCE",
+        action = ArgAction::SetTrue,
+        value_parser = BoolishValueParser::new()
+    )]
     pub require_pkce: bool,
-    /// Seconds a rotated refresh token still yields a new pair (0 disables). Default 10.
-    /// Env: SWITCHBOARD_REFRESH_GRACE_SECONDS.
+    /// Seconds a rotated refresh token still yields a new pair; 0 disables [default: 10].
     #[arg(long, env = "SWITCHBOARD_REFRESH_GRACE_SECONDS")]
     pub refresh_grace_seconds: Option<u32>,
-    /// Days a refresh token lives unused. Default 30. Env: SWITCHBOARD_REFRESH_IDLE_DAYS.
+    /// Days a refresh token lives unused [default: 30].
     #[arg(long, env = "SWITCHBOARD_REFRESH_IDLE_DAYS")]
     pub refresh_idle_days: Option<u32>,
-    /// Days a grant's refresh tokens live at most. Default 365. Env: SWITCHBOARD_REFRESH_ABSOLUTE_DAYS.
+    /// Days a grant's refresh tokens live at most [default: 365].
     #[arg(long, env = "SWITCHBOARD_REFRESH_ABSOLUTE_DAYS")]
     pub refresh_absolute_days: Option<u32>,
-    /// Seconds a client_credentials token lives (these always expire). Default 3600.
-    /// Env: SWITCHBOARD_CLIENT_CREDENTIALS_TTL_SECONDS.
+    /// Seconds a client_credentials token lives (these always expire) [default: 3600].
     #[arg(long, env = "SWITCHBOARD_CLIENT_CREDENTIALS_TTL_SECONDS")]
     pub client_credentials_ttl_seconds: Option<u32>,
     /// Days an expired or revoked token is kept (for audit and "already revoked" answers)
-    /// before maintenance deletes it. Default 7. Env: SWITCHBOARD_TOKEN_RETENTION_DAYS.
+    /// before maintenance deletes it [default: 7].
     #[arg(long, env = "SWITCHBOARD_TOKEN_RETENTION_DAYS")]
     pub token_retention_days: Option<u32>,
-    /// Key sealing OAuth client secrets: base64 of 32 bytes. Default: generated into
-    /// <data-dir>/server.key on first start. Every node of a cluster needs the same key.
-    /// Env: SWITCHBOARD_SERVER_KEY.
+    /// Key sealing OAuth client secrets: base64 of 32 bytes; every node of a cluster needs
+    /// the same key [default: generated into <data-dir>/server.key on first start].
     #[arg(long, env = "SWITCHBOARD_SERVER_KEY", hide_env_values = true)]
     pub server_key: Option<String>,
+}
+
+/// A listen address as given (`127.0.0.1:8080`, `[::]:8080`, `localhost:8080`)
+/// and what it resolved to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BindAddr {
+    /// The host part as written, without brackets (`localhost`, `0.0.0.0`, `::1`).
+    pub host: String,
+    pub addr: SocketAddr,
+}
+
+/// `host:port`, the host an IP literal or a name (resolved now; IPv4 first).
+pub fn parse_bind(text: &str) -> Result<BindAddr, String> {
+    if let Ok(addr) = text.parse::<SocketAddr>() {
+        return Ok(BindAddr {
+            host: addr.ip().to_string(),
+            addr,
+        });
+    }
+    let Some((host, port)) = text.rsplit_once(':') else {
+        return Err(format!(
+            "expected host:port, e.g. 127.0.0.1:8080, got {text:?}"
+        ));
+    };
+    let port: u16 = port
+        .parse()
+        .map_err(|_| format!("the port in {text:?} is not a number from 0 to 65535"))?;
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    if host.is_empty() {
+        return Err(format!(
+            "expected host:port, e.g. 127.0.0.1:8080, got {text:?}"
+        ));
+    }
+    let addrs: Vec<SocketAddr> = (host, port)
+        .to_socket_addrs()
+        .map_err(|e| format!("cannot resolve the host {host:?}: {e}"))?
+        .collect();
+    let addr = addrs
+        .iter()
+        .find(|a| a.is_ipv4())
+        .or(addrs.first())
+        .copied()
+        .ok_or_else(|| format!("the host {host:?} has no address"))?;
+    Ok(BindAddr {
+        host: host.to_owned(),
+        addr,
+    })
+}
+
+impl BindAddr {
+    /// The URL a browser on this machine reaches the listener at: a name is
+    /// kept, an unspecified address (0.0.0.0, ::) becomes loopback.
+    pub fn local_url(&self) -> String {
+        let host = match self.host.parse::<IpAddr>() {
+            Ok(ip) if ip.is_unspecified() => match ip {
+                IpAddr::V4(_) => IpAddr::V4(Ipv4Addr::LOCALHOST),
+                IpAddr::V6(_) => IpAddr::V6(Ipv6Addr::LOCALHOST),
+            }
+            .to_string(),
+            Ok(ip) => ip.to_string(),
+            Err(_) => self.host.clone(),
+        };
+        if host.contains(':') {
+            format!("http://[{host}]:{}", self.addr.port())
+        } else {
+            format!("http://{host}:{}", self.addr.port())
+        }
+    }
 }
 
 /// The TOML file: the same keys as the flags, in snake_case.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct FileConfig {
-    bind: Option<SocketAddr>,
+    bind: Option<String>,
     issuer: Option<String>,
     data_dir: Option<PathBuf>,
     database_url: Option<String>,
@@ -106,6 +177,9 @@ struct FileConfig {
 pub struct Config {
     pub bind: SocketAddr,
     pub issuer: String,
+    /// No issuer was configured: it was derived from the bind address (and
+    /// so follows the port actually bound).
+    pub issuer_from_bind: bool,
     pub data_dir: PathBuf,
     pub database_url: Option<SecretString>,
     pub pool: PoolSettings,
@@ -125,6 +199,7 @@ impl std::fmt::Debug for Config {
         f.debug_struct("Config")
             .field("bind", &self.bind)
             .field("issuer", &self.issuer)
+            .field("issuer_from_bind", &self.issuer_from_bind)
             .field("data_dir", &self.data_dir)
             .field(
                 "database_url",
@@ -150,20 +225,81 @@ impl std::fmt::Debug for Config {
 }
 
 impl Config {
+    /// One line for the start-up log: every setting, secrets left out.
+    pub fn summary(&self) -> String {
+        let issuer_source = if self.issuer_from_bind {
+            " (from the bind address)"
+        } else {
+            ""
+        };
+        let server_key = match self.server_key {
+            Some(_) => "configured".to_owned(),
+            None => self.data_dir.join("server.key").display().to_string(),
+        };
+        format!(
+            "bind={} issuer={}{issuer_source} database={} data_dir={} rate_limit={}/10s \
+             require_pkce={} refresh_grace={}s refresh_idle={}d refresh_absolute={}d \
+             client_credentials_ttl={}s token_retention={}d server_key={server_key}",
+            self.bind,
+            self.issuer,
+            self.database_description(),
+            self.data_dir.display(),
+            self.rate_limit_per_10s,
+            self.require_pkce,
+            self.refresh_grace_secs,
+            self.refresh_idle_days,
+            self.refresh_absolute_days,
+            self.client_credentials_ttl_secs,
+            self.token_retention_days,
+        )
+    }
+
+    /// The database without its password or query string:
+    /// `sqlite ./data/switchboard.db`, `postgres://app@db:5432/switchboard (pool 10)`.
+    pub fn database_description(&self) -> String {
+        let Some(url) = &self.database_url else {
+            return format!("sqlite {}", self.data_dir.join("switchboard.db").display());
+        };
+        let url = url.expose_secret();
+        if let Some(path) = sqlite_path(url) {
+            return format!("sqlite {path}");
+        }
+        match url::Url::parse(url) {
+            Ok(u) => {
+                let user = if u.username().is_empty() {
+                    String::new()
+                } else {
+                    format!("{}@", u.username())
+                };
+                format!(
+                    "{}://{user}{}:{}{} (pool {})",
+                    u.scheme(),
+                    u.host_str().unwrap_or(""),
+                    u.port().unwrap_or(5432),
+                    u.path(),
+                    self.pool.max_connections
+                )
+            }
+            Err(_) => "an unparsable URL (not shown)".to_owned(),
+        }
+    }
+
     pub fn load(common: &ConfigArgs, serve: &ServeArgs) -> anyhow::Result<Config> {
         let file = match &common.config {
             Some(path) => read_file(path)?,
             None => FileConfig::default(),
         };
-        let bind = match serve.bind.or(file.bind) {
-            Some(b) => b,
-            None => DEFAULT_BIND.parse().context("default bind address")?,
+        let bind = match (&serve.bind, &file.bind) {
+            (Some(b), _) => b.clone(),
+            (None, Some(text)) => parse_bind(text)
+                .map_err(anyhow::Error::msg)
+                .context("the bind key of the config file")?,
+            (None, None) => parse_bind(DEFAULT_BIND).map_err(anyhow::Error::msg)?,
         };
-        let issuer = serve
-            .issuer
-            .clone()
-            .or(file.issuer)
-            .unwrap_or_else(|| DEFAULT_ISSUER.to_owned());
+        let (issuer, issuer_from_bind) = match serve.issuer.clone().or(file.issuer) {
+            Some(issuer) => (issuer, false),
+            None => (bind.local_url(), true),
+        };
         validate_issuer(&issuer)?;
         let rate_limit_per_10s = serve
             .rate_limit
@@ -205,7 +341,8 @@ impl Config {
             .or(file.token_retention_days)
             .unwrap_or(DEFAULT_TOKEN_RETENTION_DAYS);
         Ok(Config {
-            bind,
+            bind: bind.addr,
+            issuer_from_bind,
             client_credentials_ttl_secs,
             token_retention_days,
             pool,
@@ -242,6 +379,7 @@ impl Config {
             bind: SocketAddr::from(([127, 0, 0, 1], 0)),
             // Port 0: the application puts the port it bound in its place.
             issuer: "http://127.0.0.1:0".to_owned(),
+            issuer_from_bind: true,
             data_dir: data_dir.to_owned(),
             database_url: None,
             pool: PoolSettings::default(),
@@ -255,6 +393,14 @@ impl Config {
             server_key: None,
         }
     }
+}
+
+/// The file of a `sqlite:` URL (`sqlite://dir/x.db?mode=rwc` → `dir/x.db`).
+pub fn sqlite_path(url: &str) -> Option<&str> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    Some(rest.split('?').next().unwrap_or(rest))
 }
 
 fn read_file(path: &Path) -> anyhow::Result<FileConfig> {
@@ -317,5 +463,58 @@ mod tests {
             ..Default::default()
         };
         assert!(Config::load(&ConfigArgs::default(), &serve).is_err());
+    }
+
+    #[test]
+    fn the_issuer_follows_the_bind_address_unless_given() {
+        let serve = ServeArgs {
+            bind: Some(parse_bind("127.0.0.1:18080").unwrap()),
+            ..Default::default()
+        };
+        let c = Config::load(&ConfigArgs::default(), &serve).unwrap();
+        assert_eq!(c.issuer, "http://127.0.0.1:18080");
+        assert!(c.issuer_from_bind);
+        let c = Config::load(&ConfigArgs::default(), &ServeArgs::default()).unwrap();
+        assert_eq!(c.issuer, "http://127.0.0.1:8080");
+        let serve = ServeArgs {
+            bind: Some(parse_bind("0.0.0.0:9000").unwrap()),
+            issuer: Some("https://api.example".into()),
+            ..Default::default()
+        };
+        let c = Config::load(&ConfigArgs::default(), &serve).unwrap();
+        assert_eq!(c.issuer, "https://api.example");
+        assert!(!c.issuer_from_bind);
+        assert_eq!(
+            parse_bind("0.0.0.0:9000").unwrap().local_url(),
+            "http://127.0.0.1:9000"
+        );
+        assert_eq!(
+            parse_bind("[::]:9000").unwrap().local_url(),
+            "http://[::1]:9000"
+        );
+    }
+
+    #[test]
+    fn bind_takes_host_names() {
+        let b = parse_bind("localhost:18081").unwrap();
+        assert!(b.addr.ip().is_loopback(), "{b:?}");
+        assert_eq!(b.addr.port(), 18081);
+        assert_eq!(b.local_url(), "http://localhost:18081");
+        assert!(parse_bind("localhost").is_err());
+        assert!(parse_bind("localhost:99999").unwrap_err().contains("port"));
+    }
+
+    #[test]
+    fn the_summary_hides_secrets() {
+        let mut c = Config::for_tests(Path::new("/srv/sb"));
+        c.database_url = Some("postgres://app:hunter2@db.internal:6543/sb?password=x".into());
+        c.server_key = Some("c2VjcmV0".into());
+        let s = c.summary();
+        assert!(s.contains("postgres://app@db.internal:6543/sb"), "{s}");
+        assert!(
+            !s.contains("hunter2") && !s.contains("password") && !s.contains("c2VjcmV0"),
+            "{s}"
+        );
+        assert!(s.contains("server_key=configured"), "{s}");
     }
 }

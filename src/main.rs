@@ -1,9 +1,8 @@
-use clap::Parser;
-use switchboard::cli::{run, Cli};
+use switchboard::cli::run;
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    let cli = Cli::parse();
+    let cli = switchboard::cli::parse();
     switchboard::telemetry::init();
     match run(cli).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
