@@ -125,8 +125,10 @@ impl SqlStore {
         let statement_timeout_ms = settings.statement_timeout.as_millis();
         let pool_options = AnyPoolOptions::new()
             .acquire_timeout(settings.acquire_timeout)
-            // A connection the database dropped is noticed here and replaced.
-            .test_before_acquire(true)
+            // A connection the server dropped is noticed here and replaced
+            // (PostgreSQL). An SQLite file cannot drop one: no ping, which
+            // would cost a worker-thread round trip per acquire.
+            .test_before_acquire(backend == Backend::Postgres)
             .after_connect(move |conn, _| {
                 Box::pin(async move {
                     match backend {
