@@ -15,7 +15,7 @@ export SWITCHBOARD_DATA_DIR=${SWITCHBOARD_DATA_DIR:-$(mktemp -d)}
 export SWITCHBOARD_PASSWORD='bench password 1' SWITCHBOARD_RATE_LIMIT=1000000
 cargo build --release -q
 BIN=target/release/switchboard
-ACC=$($BIN account create --name Bench --admin-email "bench$$@bench.example" --admin-name Bench | awk '{print $2}')
+ACC=$($BIN account create --name Bench --admin-email "bench$$@bench.example" --admin-name Bench)
 TOKEN=$($BIN private-app create --account "$ACC" --name bench --scopes contacts.read 2>/dev/null)
 time $BIN dev seed --account "$ACC" --contacts "$COUNT"
 $BIN serve --bind "127.0.0.1:$PORT" >/dev/null 2>&1 &

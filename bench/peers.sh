@@ -19,7 +19,7 @@ export SWITCHBOARD_PASSWORD='bench password 1' SWITCHBOARD_RATE_LIMIT=1000000000
 
 cargo build --release -q
 BIN=$PWD/target/release/switchboard
-ACC=$($BIN account create --name Peers --admin-email "peers$$@bench.example" --admin-name Bench | awk '{print $2}')
+ACC=$($BIN account create --name Peers --admin-email "peers$$@bench.example" --admin-name Bench)
 ADMIN=$($BIN private-app create --account "$ACC" --name bench --scopes admin.read,admin.write,contacts.write 2>/dev/null)
 $BIN serve --bind "127.0.0.1:$PORT" --issuer "$BASE" >/dev/null 2>&1 &
 SERVER=$!
