@@ -7,6 +7,7 @@ use crate::app::{open_store, shutdown_signal, Application};
 use crate::config::{Config, ConfigArgs, ServeArgs};
 use anyhow::{bail, Context};
 use clap::{CommandFactory, Parser, Subcommand};
+use serde_json::{json, Value};
 use std::io::{BufRead, IsTerminal};
 use std::sync::Arc;
 use switchboard_core::account::{parse_name, Email, NewPassword, NewUser, Role, SignUp, User};
@@ -120,6 +121,11 @@ pub enum AccountCommand {
         admin_name: String,
         #[command(flatten)]
         password: PasswordArgs,
+        #[command(flatten)]
+        output: OutputArgs,
+    },
+    /// List every account (a table on a terminal, JSON lines in a pipe).
+    List {
         #[command(flatten)]
         output: OutputArgs,
     },
@@ -280,61 +286,15 @@ impl OutputArgs {
     }
 }
 
-/// A JSON string literal (the binary has no JSON library of its own).
-fn json_string(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if u32::from(c) < 0x20 => out.push_str(&format!("\\u{:04x}", u32::from(c))),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
-/// A JSON value already encoded.
-enum Json {
-    Str(String),
-    Raw(String),
-}
-
-fn json_object(fields: &[(&str, Json)]) -> String {
-    let body: Vec<String> = fields
-        .iter()
-        .map(|(k, v)| {
-            let v = match v {
-                Json::Str(s) => json_string(s),
-                Json::Raw(r) => r.clone(),
-            };
-            format!("{}:{v}", json_string(k))
-        })
-        .collect();
-    format!("{{{}}}", body.join(","))
-}
-
-fn json_opt_str(s: Option<String>) -> Json {
-    match s {
-        Some(s) => Json::Str(s),
-        None => Json::Raw("null".to_owned()),
-    }
-}
-
 fn rfc3339(t: chrono::DateTime<chrono::Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 /// Print rows: an aligned table with a header on a terminal, one JSON
 /// object per line in a pipe, a JSON array with `--json`.
-fn print_rows(mode: Output, header: &[&str], rows: &[Vec<String>], json: &[String]) {
+fn print_rows(mode: Output, header: &[&str], rows: &[Vec<String>], json: Vec<Value>) {
     match mode {
-        Output::Json => println!("[{}]", json.join(",")),
+        Output::Json => println!("{}", Value::Array(json)),
         Output::Plain => {
             for line in json {
                 println!("{line}");
@@ -381,20 +341,20 @@ fn print_users(mode: Output, users: &[User]) {
             ]
         })
         .collect();
-    let json: Vec<String> = users.iter().map(user_json).collect();
-    print_rows(mode, &header, &rows, &json);
+    let json = users.iter().map(user_json).collect();
+    print_rows(mode, &header, &rows, json);
 }
 
-fn user_json(u: &User) -> String {
-    json_object(&[
-        ("id", Json::Str(u.id.clone())),
-        ("accountId", Json::Str(u.account_id.clone())),
-        ("email", Json::Str(u.email.clone())),
-        ("name", Json::Str(u.name.clone())),
-        ("role", Json::Str(u.role.as_str().to_owned())),
-        ("active", Json::Raw(u.active.to_string())),
-        ("createdAt", Json::Str(rfc3339(u.created_at))),
-    ])
+fn user_json(u: &User) -> Value {
+    json!({
+        "id": u.id,
+        "accountId": u.account_id,
+        "email": u.email,
+        "name": u.name,
+        "role": u.role.as_str(),
+        "active": u.active,
+        "createdAt": rfc3339(u.created_at),
+    })
 }
 
 fn print_private_apps(mode: Output, apps: &[PrivateAppView]) {
@@ -415,29 +375,22 @@ fn print_private_apps(mode: Output, apps: &[PrivateAppView]) {
             ]
         })
         .collect();
-    let json: Vec<String> = apps
+    let json = apps
         .iter()
         .map(|v| {
-            let scopes: Vec<String> = v
-                .app
-                .scopes
-                .to_strings()
-                .iter()
-                .map(|s| json_string(s))
-                .collect();
-            json_object(&[
-                ("id", Json::Str(v.app.id.clone())),
-                ("accountId", Json::Str(v.app.account_id.clone())),
-                ("name", Json::Str(v.app.name.clone())),
-                ("description", Json::Str(v.app.description.clone())),
-                ("scopes", Json::Raw(format!("[{}]", scopes.join(",")))),
-                ("expiresAt", json_opt_str(v.expires_at.map(rfc3339))),
-                ("lastUsedAt", json_opt_str(v.last_used_at.map(rfc3339))),
-                ("createdAt", Json::Str(rfc3339(v.app.created_at))),
-            ])
+            json!({
+                "id": v.app.id,
+                "accountId": v.app.account_id,
+                "name": v.app.name,
+                "description": v.app.description,
+                "scopes": v.app.scopes.to_strings(),
+                "expiresAt": v.expires_at.map(rfc3339),
+                "lastUsedAt": v.last_used_at.map(rfc3339),
+                "createdAt": rfc3339(v.app.created_at),
+            })
         })
         .collect();
-    print_rows(mode, &header, &rows, &json);
+    print_rows(mode, &header, &rows, json);
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -475,12 +428,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 Output::Plain => println!("{}", account.id),
                 Output::Json => println!(
                     "{}",
-                    json_object(&[
-                        ("id", Json::Str(account.id.clone())),
-                        ("name", Json::Str(account.name.clone())),
-                        ("adminUserId", Json::Str(user.id.clone())),
-                        ("adminEmail", Json::Str(user.email.clone())),
-                    ])
+                    json!({
+                        "id": account.id,
+                        "name": account.name,
+                        "adminUserId": user.id,
+                        "adminEmail": user.email,
+                    })
                 ),
             }
             Ok(())
@@ -507,6 +460,20 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 Output::Plain => println!("{}", user.id),
                 Output::Json => println!("{}", user_json(&user)),
             }
+            Ok(())
+        }
+        Command::Account(AccountCommand::List { output }) => {
+            let services = services(&cli.common).await?;
+            let accounts = services.list_accounts().await?;
+            let rows = accounts
+                .iter()
+                .map(|a| vec![a.id.clone(), a.name.clone(), rfc3339(a.created_at)])
+                .collect::<Vec<_>>();
+            let json = accounts
+                .iter()
+                .map(|a| json!({"id": a.id, "name": a.name, "createdAt": rfc3339(a.created_at)}))
+                .collect();
+            print_rows(output.mode(), &["ID", "NAME", "CREATED"], &rows, json);
             Ok(())
         }
         Command::User(UserCommand::List { account, output }) => {

@@ -195,6 +195,13 @@ async fn list_commands_print_json_lines_or_an_array(backend: Backend) {
     let account = created["id"].as_str().unwrap().to_owned();
     let admin = created["adminUserId"].as_str().unwrap().to_owned();
 
+    let out = switchboard(dir.path(), db, &["account", "list", "--json"]);
+    let accounts: Value = serde_json::from_str(&ok_stdout(&out)).unwrap();
+    assert_eq!(accounts.as_array().unwrap().len(), 1, "{accounts}");
+    assert_eq!(accounts[0]["id"], account.as_str());
+    assert_eq!(accounts[0]["name"], "List Co");
+    assert!(accounts[0]["createdAt"].is_string());
+
     let out = switchboard(
         dir.path(),
         db,

@@ -369,6 +369,10 @@ impl Services {
         Ok(user)
     }
 
+    pub async fn list_accounts(&self) -> Result<Vec<Account>> {
+        Ok(self.store.list_accounts().await?)
+    }
+
     pub async fn get_account(&self, id: &str) -> Result<Account> {
         self.store
             .get_account(id)

@@ -129,6 +129,8 @@ pub trait Store:
     // accounts and users
     async fn create_account_with_admin(&self, account: &Account, admin: &User) -> StoreResult<()>;
     async fn get_account(&self, id: &str) -> StoreResult<Option<Account>>;
+    /// Every account, oldest first (operator commands).
+    async fn list_accounts(&self) -> StoreResult<Vec<Account>>;
     async fn insert_user(&self, user: &User) -> StoreResult<()>;
     async fn find_user_by_email(&self, email_lower: &str) -> StoreResult<Option<User>>;
     async fn get_user(&self, account_id: &str, user_id: &str) -> StoreResult<Option<User>>;

@@ -110,6 +110,12 @@ async fn accounts_and_unique_emails(store: &dyn Store) {
         .await
         .unwrap();
     assert_eq!(store.get_account(&a.id).await.unwrap().unwrap().name, "A");
+    assert!(store
+        .list_accounts()
+        .await
+        .unwrap()
+        .iter()
+        .any(|listed| listed.id == a.id && listed.name == "A"));
 
     // The same email in another case, in a new account: refused, and the
     // account of the failed sign-up is not left behind.

@@ -545,6 +545,15 @@ impl Store for SqlStore {
         row.map(Account::try_from).transpose()
     }
 
+    async fn list_accounts(&self) -> StoreResult<Vec<Account>> {
+        let rows: Vec<AccountRow> =
+            sqlx::query_as("select id, name, created_at from accounts order by created_at, id")
+                .fetch_all(&self.pool)
+                .await
+                .map_err(err)?;
+        rows.into_iter().map(Account::try_from).collect()
+    }
+
     async fn insert_user(&self, user: &User) -> StoreResult<()> {
         let mut conn = self.writer.acquire().await.map_err(err)?;
         insert_user(&mut conn, user).await
