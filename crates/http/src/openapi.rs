@@ -323,11 +323,12 @@ fn expand_modules(doc: &mut Value) {
             };
             if let Some(ops) = item.as_object_mut() {
                 for op in ops.values_mut() {
-                    if let Some(params) = op["parameters"].as_array_mut() {
+                    if let Some(params) = op.get_mut("parameters").and_then(Value::as_array_mut) {
                         params.retain(|p| p["name"] != "module");
                         for p in params.iter_mut().filter(|p| p["name"] == "fields") {
                             p["schema"] = json!({
                                 "type": "array",
+                                "minItems": 1,
                                 "items": {"$ref": format!("#/components/schemas/{}Field", schema_name(m))},
                             });
                         }
@@ -335,7 +336,7 @@ fn expand_modules(doc: &mut Value) {
                             op.as_object_mut().map(|o| o.remove("parameters"));
                         }
                     }
-                    if let Some(id) = op["operationId"].as_str() {
+                    if let Some(id) = op.get("operationId").and_then(Value::as_str) {
                         op["operationId"] = json!(format!("{id}_{}", m.name()));
                     }
                     op["tags"] = json!([m.name()]);
@@ -398,7 +399,7 @@ fn nullable(mut schema: Value) -> Value {
     if let Some(t) = schema["type"].as_str() {
         schema["type"] = json!([t, "null"]);
     }
-    if let Some(values) = schema["enum"].as_array_mut() {
+    if let Some(values) = schema.get_mut("enum").and_then(Value::as_array_mut) {
         values.push(Value::Null);
     }
     schema
@@ -515,7 +516,7 @@ fn record_schemas(m: Module) -> Vec<(String, Value)> {
             json!({
                 "type": "object",
                 "description": format!("A merge patch of a {singular} (PATCH): only the fields \
-                    given change; null clears one."),
+                    given change; null clears one (a field with a default goes back to it)."),
                 "properties": patch,
                 "additionalProperties": false,
             }),

@@ -14,7 +14,8 @@ use serde_json::Value;
 use std::collections::HashMap;
 use switchboard_core::records::query::parse_filter;
 use switchboard_core::records::{
-    BodyMode, ChangeOp, CreateOutcome, CreatedCondition, ListQuery, Module, Record, RecordWrite,
+    BodyMode, ChangeOp, CreateOutcome, CreatedCondition, FieldType, ListQuery, Module, Record,
+    RecordWrite,
 };
 
 pub const BASE: &str = "/services/ccaas/v1";
@@ -93,7 +94,13 @@ fn projection(
         return Ok(None);
     };
     let mut out = vec!["id"];
-    for name in raw.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+    for name in raw.split(',').map(str::trim) {
+        if name.is_empty() {
+            return Err(ApiError::invalid(
+                "fields",
+                "names no field: give field names separated by commas, e.g. fields=firstName,city",
+            ));
+        }
         let known = m
             .fields()
             .iter()
@@ -116,6 +123,27 @@ fn record_response(status: StatusCode, record: &Record, only: Option<&[&'static 
         res.headers_mut().insert(header::ETAG, v);
     }
     res
+}
+
+/// `807.0` is a whole number to JSON Schema (and so to the OpenAPI document):
+/// for the integer fields, read it as `807`, as a client generated from the
+/// document may send it. Anything with a fraction stays as sent, and is refused.
+fn whole_numbers(m: Module, body: &mut Value) {
+    let Some(object) = body.as_object_mut() else {
+        return;
+    };
+    for f in m.fields() {
+        if !matches!(f.ty, FieldType::Count | FieldType::Flag) {
+            continue;
+        }
+        if let Some(v) = object.get_mut(f.name) {
+            if let Some(x) = v.as_f64().filter(|_| v.is_f64()) {
+                if x.fract() == 0.0 && x.abs() < 9.0e15 {
+                    *v = Value::from(x as i64);
+                }
+            }
+        }
+    }
 }
 
 fn location(m: Module, id: &str) -> String {
@@ -299,7 +327,7 @@ pub(crate) async fn show(
     params(
         ("module" = String, Path, description = "Module name."),
         ("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255,
-            pattern = "^[ -~]+$",
+            pattern = "^[\\t -~]+$",
             description = "1 to 255 visible ASCII characters; remembered for 24 hours."),
     ),
     request_body = ref("#/components/schemas/__Module__Input"),
@@ -327,10 +355,11 @@ pub(crate) async fn create(
     TokenAuth(p): TokenAuth,
     ApiPath(name): ApiPath<String>,
     headers: HeaderMap,
-    ApiJson(body): ApiJson<Value>,
+    ApiJson(mut body): ApiJson<Value>,
 ) -> Result<Response, ApiError> {
     let m = module(&name)?;
     p.require(m.write_scope())?;
+    whole_numbers(m, &mut body);
     let key = match headers.get("idempotency-key") {
         None => None,
         Some(v) => {
@@ -401,11 +430,12 @@ async fn write(
     name: String,
     id: String,
     headers: HeaderMap,
-    body: Value,
+    mut body: Value,
     mode: BodyMode,
 ) -> Result<Response, ApiError> {
     let m = module(&name)?;
     p.require(m.write_scope())?;
+    whole_numbers(m, &mut body);
     let w = RecordWrite {
         id: &id,
         body: &body,
@@ -455,7 +485,8 @@ pub(crate) async fn replace(
     write(s, p, name, id, headers, body, BodyMode::Replace).await
 }
 
-/// Merge into a record: only the fields given change; null clears one.
+/// Merge into a record: only the fields given change; null clears one (or,
+/// for a field with a default, sets the default).
 #[utoipa::path(
     patch,
     path = "/services/ccaas/v1/{module}/{id}",
@@ -489,8 +520,19 @@ pub(crate) async fn merge(
     TokenAuth(p): TokenAuth,
     ApiPath((name, id)): ApiPath<(String, String)>,
     headers: HeaderMap,
-    ApiJson(body): ApiJson<Value>,
+    ApiJson(mut body): ApiJson<Value>,
 ) -> Result<Response, ApiError> {
+    // A field with a default always has a value (as after PUT): clearing it
+    // with null sets it back to its default.
+    if let (Some(m), Some(object)) = (Module::parse(&name), body.as_object_mut()) {
+        for f in m.fields() {
+            if let (Some(default), Some(v)) = (f.default, object.get_mut(f.name)) {
+                if v.is_null() {
+                    *v = Value::String(default.to_owned());
+                }
+            }
+        }
+    }
     write(s, p, name, id, headers, body, BodyMode::Merge).await
 }
 

@@ -56,6 +56,11 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         }
     })?;
     de.end().map_err(|e| malformed(&e))?;
+    // serde also reads a struct from a JSON array (`[null, null]` as every
+    // field left out): our bodies are objects, and nothing else is one.
+    if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return Err(ApiError::invalid("", "the body must be a JSON object"));
+    }
     Ok(value)
 }
 
@@ -140,7 +145,7 @@ mod tests {
             err.as_ref().map(|e| (e.code, e.field.as_deref())),
             Some((ErrorCode::InvalidRequest, Some("name")))
         );
-        for not_an_object in ["[]", "\"name\"", "null", "1"] {
+        for not_an_object in ["[]", "\"name\"", "null", "1", "[\"x\"]"] {
             let err = parse::<Body>(not_an_object.as_bytes()).err();
             assert_eq!(
                 err.map(|e| (e.code, e.message)),
