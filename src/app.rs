@@ -231,6 +231,11 @@ impl Application {
         let http = HttpConfig {
             issuer,
             rate_limit_per_10s: config.rate_limit_per_10s,
+            metrics_token: config
+                .metrics_token
+                .as_ref()
+                .map(|t| t.expose_secret().to_owned()),
+            request_timeout: std::time::Duration::from_secs(u64::from(config.request_timeout_secs)),
         };
         // The console lives at the root of the issuer's origin.
         let console = format!("{}/signup", http.issuer_origin());

@@ -15,6 +15,7 @@ pub const DEFAULT_DATA_DIR: &str = "./data";
 pub const DEFAULT_RATE_LIMIT: u32 = 100;
 pub const DEFAULT_CLIENT_CREDENTIALS_TTL: u32 = 3600;
 pub const DEFAULT_TOKEN_RETENTION_DAYS: u32 = 7;
+pub const DEFAULT_REQUEST_TIMEOUT: u32 = 30;
 
 /// Options shared by every command that opens the database.
 #[derive(Debug, Clone, Default, Args)]
@@ -79,6 +80,12 @@ pub struct ServeArgs {
     /// before maintenance deletes it [default: 7].
     #[arg(long, env = "SWITCHBOARD_TOKEN_RETENTION_DAYS")]
     pub token_retention_days: Option<u32>,
+    /// Bearer token that unlocks GET /metrics (Prometheus); without one /metrics is off (404).
+    #[arg(long, env = "SWITCHBOARD_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
+    /// Seconds a request may take before it is answered 408 [default: 30].
+    #[arg(long, env = "SWITCHBOARD_REQUEST_TIMEOUT_SECONDS")]
+    pub request_timeout_seconds: Option<u32>,
     /// Key sealing OAuth client secrets: base64 of 32 bytes; every node of a cluster needs
     /// the same key [default: generated into <data-dir>/server.key on first start].
     #[arg(long, env = "SWITCHBOARD_SERVER_KEY", hide_env_values = true)]
@@ -170,6 +177,8 @@ struct FileConfig {
     refresh_absolute_days: Option<u32>,
     client_credentials_ttl_seconds: Option<u32>,
     token_retention_days: Option<u32>,
+    metrics_token: Option<String>,
+    request_timeout_seconds: Option<u32>,
     server_key: Option<String>,
 }
 
@@ -190,6 +199,9 @@ pub struct Config {
     pub refresh_absolute_days: u32,
     pub client_credentials_ttl_secs: u32,
     pub token_retention_days: u32,
+    /// `None`: /metrics is not served.
+    pub metrics_token: Option<SecretString>,
+    pub request_timeout_secs: u32,
     /// Base64 of the 32-byte server key; `None`: `<data_dir>/server.key`.
     pub server_key: Option<SecretString>,
 }
@@ -217,6 +229,11 @@ impl std::fmt::Debug for Config {
             )
             .field("token_retention_days", &self.token_retention_days)
             .field(
+                "metrics_token",
+                &self.metrics_token.as_ref().map(|_| "[redacted]"),
+            )
+            .field("request_timeout_secs", &self.request_timeout_secs)
+            .field(
                 "server_key",
                 &self.server_key.as_ref().map(|_| "[redacted]"),
             )
@@ -239,7 +256,8 @@ impl Config {
         format!(
             "bind={} issuer={}{issuer_source} database={} data_dir={} rate_limit={}/10s \
              require_pkce={} refresh_grace={}s refresh_idle={}d refresh_absolute={}d \
-             client_credentials_ttl={}s token_retention={}d server_key={server_key}",
+             client_credentials_ttl={}s token_retention={}d request_timeout={}s metrics={} \
+             server_key={server_key}",
             self.bind,
             self.issuer,
             self.database_description(),
@@ -251,6 +269,12 @@ impl Config {
             self.refresh_absolute_days,
             self.client_credentials_ttl_secs,
             self.token_retention_days,
+            self.request_timeout_secs,
+            if self.metrics_token.is_some() {
+                "on (bearer token)"
+            } else {
+                "off"
+            },
         )
     }
 
@@ -340,8 +364,21 @@ impl Config {
             .token_retention_days
             .or(file.token_retention_days)
             .unwrap_or(DEFAULT_TOKEN_RETENTION_DAYS);
+        let request_timeout_secs = serve
+            .request_timeout_seconds
+            .or(file.request_timeout_seconds)
+            .unwrap_or(DEFAULT_REQUEST_TIMEOUT);
+        if request_timeout_secs == 0 {
+            bail!("request_timeout_seconds must be at least 1");
+        }
+        let metrics_token = serve.metrics_token.clone().or(file.metrics_token);
+        if metrics_token.as_ref().is_some_and(|t| t.len() < 16) {
+            bail!("metrics_token must be at least 16 characters");
+        }
         Ok(Config {
             bind: bind.addr,
+            request_timeout_secs,
+            metrics_token: metrics_token.map(SecretString::from),
             issuer_from_bind,
             client_credentials_ttl_secs,
             token_retention_days,
@@ -390,6 +427,8 @@ impl Config {
             refresh_absolute_days: 365,
             client_credentials_ttl_secs: DEFAULT_CLIENT_CREDENTIALS_TTL,
             token_retention_days: DEFAULT_TOKEN_RETENTION_DAYS,
+            metrics_token: None,
+            request_timeout_secs: DEFAULT_REQUEST_TIMEOUT,
             server_key: None,
         }
     }

@@ -14,6 +14,7 @@ on_both_backends!(
     forms_without_a_valid_csrf_token_or_from_another_origin_are_refused,
     wrong_passwords_are_throttled_per_email,
     health_and_request_ids,
+    a_request_that_takes_too_long_is_answered_408,
     private_apps_console_creates_rotates_and_deletes,
 );
 
@@ -351,7 +352,11 @@ async fn wrong_passwords_are_throttled_per_email(backend: Backend) {
 }
 
 async fn health_and_request_ids(backend: Backend) {
-    let app = TestApp::spawn(backend).await;
+    const METRICS_TOKEN: &str = "scrape-me-0123456789";
+    let app = TestApp::spawn_with(backend, |c| {
+        c.metrics_token = Some(METRICS_TOKEN.to_owned().into())
+    })
+    .await;
     for path in ["/healthz", "/readyz", "/nope", "/services/nope"] {
         let res = app.api().get(app.url(path)).send().await.unwrap();
         assert!(res.headers().contains_key("x-request-id"), "{path}");
@@ -376,8 +381,30 @@ async fn health_and_request_ids(backend: Backend) {
         res.json::<serde_json::Value>().await.unwrap()["error"],
         "not_found"
     );
-    // Prometheus metrics, labelled by route template (not by raw path).
-    let metrics = app.api().get(app.url("/metrics")).send().await.unwrap();
+    // Prometheus metrics, labelled by route template (not by raw path), for
+    // the holder of the metrics token only; without a token set, not served.
+    for wrong in [None, Some("scrape-me-wrong"), Some("")] {
+        let mut req = app.api().get(app.url("/metrics"));
+        if let Some(t) = wrong {
+            req = req.bearer_auth(t);
+        }
+        let res = req.send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "{wrong:?}");
+        assert!(res.headers()["www-authenticate"]
+            .to_str()
+            .unwrap()
+            .starts_with("Bearer"));
+    }
+    let plain = TestApp::spawn(backend).await;
+    let res = plain.api().get(plain.url("/metrics")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    let metrics = app
+        .api()
+        .get(app.url("/metrics"))
+        .bearer_auth(METRICS_TOKEN)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(metrics.status(), StatusCode::OK);
     let text = metrics.text().await.unwrap();
     assert!(text.contains("switchboard_http_requests_total"), "{text}");
@@ -507,4 +534,28 @@ async fn private_apps_console_creates_rotates_and_deletes(backend: Backend) {
         member.get("/settings/private-apps").await.status(),
         StatusCode::FORBIDDEN
     );
+}
+
+/// A client that sends its headers and then trickles (or stalls) its body
+/// holds a connection; past the request timeout it gets 408.
+async fn a_request_that_takes_too_long_is_answered_408(backend: Backend) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = TestApp::spawn_with(backend, |c| c.request_timeout_secs = 1).await;
+    let (_, token) = app.account_with_token("Slow Co", &["contacts.write"]).await;
+    let addr = app.base.trim_start_matches("http://").to_owned();
+    let mut conn = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let head = format!(
+        "POST /services/ccaas/v1/contacts HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\n\
+         Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{{\"first"
+    );
+    conn.write_all(head.as_bytes()).await.unwrap();
+    let started = std::time::Instant::now();
+    let mut answer = vec![0u8; 1024];
+    let n = tokio::time::timeout(std::time::Duration::from_secs(5), conn.read(&mut answer))
+        .await
+        .expect("no answer within 5 s")
+        .unwrap();
+    let head = String::from_utf8_lossy(&answer[..n]).to_string();
+    assert!(head.starts_with("HTTP/1.1 408"), "{head}");
+    assert!(started.elapsed() >= std::time::Duration::from_millis(900));
 }

@@ -22,6 +22,7 @@ use axum::Router;
 /// The whole application router.
 pub fn router(state: AppState) -> Router {
     let issuer = state.config.issuer.clone();
+    let timeout = state.config.request_timeout;
     let app = Router::new()
         .merge(health::router())
         .merge(api::router())
@@ -35,5 +36,5 @@ pub fn router(state: AppState) -> Router {
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
         .with_state(state);
-    middleware::apply(app)
+    middleware::apply(app, timeout)
 }

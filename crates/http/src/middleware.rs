@@ -13,6 +13,7 @@ use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -40,7 +41,7 @@ pub fn console_csp(extra_form_targets: &str) -> HeaderValue {
     })
 }
 
-pub fn apply(router: Router) -> Router {
+pub fn apply(router: Router, timeout: Duration) -> Router {
     router.layer(
     ServiceBuilder::new()
         .layer(SetRequestIdLayer::new(X_REQUEST_ID.clone(), MakeRequestUuid))
@@ -60,7 +61,9 @@ pub fn apply(router: Router) -> Router {
         .layer(SetResponseHeaderLayer::overriding(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
-        )),
+        ))
+        // A request (its body included) that takes longer is answered 408.
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout)),
     )
 }
 

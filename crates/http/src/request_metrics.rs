@@ -1,13 +1,15 @@
 //! `/metrics` (Prometheus text format): request counts and latencies per
 //! route template (never per raw path, so ids do not explode the series).
 
-use axum::extract::{MatchedPath, Request};
-use axum::http::header;
+use crate::state::AppState;
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use std::sync::OnceLock;
 use std::time::Instant;
+use subtle::ConstantTimeEq;
 
 const REQUESTS: &str = "switchboard_http_requests_total";
 const DURATION: &str = "switchboard_http_request_duration_seconds";
@@ -47,7 +49,25 @@ pub async fn track(req: Request, next: Next) -> Response {
     res
 }
 
-pub async fn scrape() -> Response {
+/// Served only to the operator's scraper: without a configured token it is
+/// not there at all (404), with one it takes `Authorization: Bearer <token>`.
+pub async fn scrape(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let Some(expected) = state.config.metrics_token.as_deref() else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let presented = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or_default();
+    if !bool::from(presented.as_bytes().ct_eq(expected.as_bytes())) {
+        return (
+            StatusCode::UNAUTHORIZED,
+            [(header::WWW_AUTHENTICATE, "Bearer realm=\"metrics\"")],
+            "GET /metrics needs the metrics token: Authorization: Bearer <token>\n",
+        )
+            .into_response();
+    }
     let body = handle().map(PrometheusHandle::render).unwrap_or_default();
     (
         [(

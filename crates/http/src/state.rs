@@ -9,6 +9,10 @@ pub struct HttpConfig {
     pub issuer: String,
     /// Requests per token per 10 seconds on the APIs.
     pub rate_limit_per_10s: u32,
+    /// The bearer token that unlocks `/metrics`; `None`: not served.
+    pub metrics_token: Option<String>,
+    /// A request still running after this is answered 408.
+    pub request_timeout: std::time::Duration,
 }
 
 impl HttpConfig {
