@@ -236,6 +236,7 @@ impl Application {
                 .as_ref()
                 .map(|t| t.expose_secret().to_owned()),
             request_timeout: std::time::Duration::from_secs(u64::from(config.request_timeout_secs)),
+            trusted_proxies: config.trusted_proxies.clone(),
         };
         // The console lives at the root of the issuer's origin.
         let console = format!("{}/signup", http.issuer_origin());

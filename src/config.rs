@@ -83,6 +83,10 @@ pub struct ServeArgs {
     /// Bearer token that unlocks GET /metrics (Prometheus); without one /metrics is off (404).
     #[arg(long, env = "SWITCHBOARD_METRICS_TOKEN", hide_env_values = true)]
     pub metrics_token: Option<String>,
+    /// Reverse proxies (addresses or CIDR ranges, comma-separated) whose X-Forwarded-For
+    /// names the client for per-address limits [default: none: the peer address counts].
+    #[arg(long, env = "SWITCHBOARD_TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Option<Vec<String>>,
     /// Seconds a request may take before it is answered 408 [default: 30].
     #[arg(long, env = "SWITCHBOARD_REQUEST_TIMEOUT_SECONDS")]
     pub request_timeout_seconds: Option<u32>,
@@ -179,6 +183,7 @@ struct FileConfig {
     token_retention_days: Option<u32>,
     metrics_token: Option<String>,
     request_timeout_seconds: Option<u32>,
+    trusted_proxies: Option<Vec<String>>,
     server_key: Option<String>,
 }
 
@@ -202,6 +207,7 @@ pub struct Config {
     /// `None`: /metrics is not served.
     pub metrics_token: Option<SecretString>,
     pub request_timeout_secs: u32,
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     /// Base64 of the 32-byte server key; `None`: `<data_dir>/server.key`.
     pub server_key: Option<SecretString>,
 }
@@ -233,6 +239,7 @@ impl std::fmt::Debug for Config {
                 &self.metrics_token.as_ref().map(|_| "[redacted]"),
             )
             .field("request_timeout_secs", &self.request_timeout_secs)
+            .field("trusted_proxies", &self.trusted_proxies)
             .field(
                 "server_key",
                 &self.server_key.as_ref().map(|_| "[redacted]"),
@@ -257,7 +264,7 @@ impl Config {
             "bind={} issuer={}{issuer_source} database={} data_dir={} rate_limit={}/10s \
              require_pkce={} refresh_grace={}s refresh_idle={}d refresh_absolute={}d \
              client_credentials_ttl={}s token_retention={}d request_timeout={}s metrics={} \
-             server_key={server_key}",
+             trusted_proxies={} server_key={server_key}",
             self.bind,
             self.issuer,
             self.database_description(),
@@ -274,6 +281,15 @@ impl Config {
                 "on (bearer token)"
             } else {
                 "off"
+            },
+            if self.trusted_proxies.is_empty() {
+                "none".to_owned()
+            } else {
+                self.trusted_proxies
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(",")
             },
         )
     }
@@ -375,9 +391,19 @@ impl Config {
         if metrics_token.as_ref().is_some_and(|t| t.len() < 16) {
             bail!("metrics_token must be at least 16 characters");
         }
+        let trusted_proxies = serve
+            .trusted_proxies
+            .clone()
+            .or(file.trusted_proxies)
+            .unwrap_or_default()
+            .iter()
+            .filter(|p| !p.trim().is_empty())
+            .map(|p| parse_proxy(p.trim()))
+            .collect::<anyhow::Result<Vec<_>>>()?;
         Ok(Config {
             bind: bind.addr,
             request_timeout_secs,
+            trusted_proxies,
             metrics_token: metrics_token.map(SecretString::from),
             issuer_from_bind,
             client_credentials_ttl_secs,
@@ -429,9 +455,21 @@ impl Config {
             token_retention_days: DEFAULT_TOKEN_RETENTION_DAYS,
             metrics_token: None,
             request_timeout_secs: DEFAULT_REQUEST_TIMEOUT,
+            trusted_proxies: Vec::new(),
             server_key: None,
         }
     }
+}
+
+/// A trusted proxy: `10.0.0.7`, `10.0.0.0/8`, `::1`, `fd00::/8`.
+fn parse_proxy(text: &str) -> anyhow::Result<ipnet::IpNet> {
+    text.parse::<ipnet::IpNet>()
+        .or_else(|_| text.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+        .map_err(|_| {
+            anyhow::anyhow!(
+                "trusted_proxies: {text:?} is not an IP address or CIDR range (like 10.0.0.0/8)"
+            )
+        })
 }
 
 /// The file of a `sqlite:` URL (`sqlite://dir/x.db?mode=rwc` → `dir/x.db`).

@@ -17,6 +17,7 @@ on_both_backends!(
     last_used_at_is_recorded,
     leaked_token_report_revokes_and_audits_without_telling,
     leaked_token_endpoint_is_rate_limited_per_address,
+    forwarded_for_counts_only_behind_a_trusted_proxy,
 );
 
 async fn sign_up_admin_api_token_me(backend: Backend) {
@@ -313,4 +314,43 @@ async fn leaked_token_endpoint_is_rate_limited_per_address(backend: Backend) {
         "{statuses:?}"
     );
     assert_eq!(statuses[11], StatusCode::TOO_MANY_REQUESTS);
+}
+
+/// The per-address limit takes the client from `X-Forwarded-For` only when
+/// the peer is a configured trusted proxy; otherwise the header is ignored.
+async fn forwarded_for_counts_only_behind_a_trusted_proxy(backend: Backend) {
+    async fn statuses(app: &TestApp, forwarded: impl Fn(usize) -> String) -> Vec<StatusCode> {
+        let url = app.url("/services/oauth2/v1/leaked-tokens");
+        let mut out = Vec::new();
+        for i in 0..12 {
+            let res = app
+                .api()
+                .post(&url)
+                .header("x-forwarded-for", forwarded(i))
+                .json(&serde_json::json!({"tokens": []}))
+                .send()
+                .await
+                .unwrap();
+            out.push(res.status());
+        }
+        out
+    }
+    let limited = |s: &[StatusCode]| s.contains(&StatusCode::TOO_MANY_REQUESTS);
+
+    // Not trusted: a client cannot dodge the limit by inventing addresses.
+    let open = TestApp::spawn(backend).await;
+    assert!(limited(
+        &statuses(&open, |i| format!("198.51.100.{i}")).await
+    ));
+
+    // Behind a trusted proxy: each forwarded client has its own budget …
+    let proxied = TestApp::spawn_with(backend, |c| {
+        c.trusted_proxies = vec!["127.0.0.0/8".parse().unwrap()];
+    })
+    .await;
+    let each = statuses(&proxied, |i| format!("198.51.100.{i}")).await;
+    assert!(!limited(&each), "{each:?}");
+    // … and one client is limited, whatever it puts in front of the proxy's hop.
+    let one = statuses(&proxied, |i| format!("10.9.9.{i}, 203.0.113.7")).await;
+    assert!(limited(&one), "{one:?}");
 }

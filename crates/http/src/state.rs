@@ -13,6 +13,8 @@ pub struct HttpConfig {
     pub metrics_token: Option<String>,
     /// A request still running after this is answered 408.
     pub request_timeout: std::time::Duration,
+    /// Peers whose `X-Forwarded-For` names the client (reverse proxies).
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 impl HttpConfig {

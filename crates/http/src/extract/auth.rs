@@ -7,7 +7,7 @@ use crate::state::AppState;
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, Method};
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use subtle::ConstantTimeEq;
 use switchboard_core::principal::Principal;
 
@@ -94,18 +94,95 @@ impl FromRequestParts<AppState> for AdminAuth {
     }
 }
 
-/// The peer address, for per-address throttles. (Behind a proxy this is the
-/// proxy: see README.)
+/// The client's address, for per-address throttles: the peer's, or, when
+/// the peer is a trusted proxy, the last address in `X-Forwarded-For` that is
+/// not itself a trusted proxy (the left-most entries are the client's to
+/// forge; only what trusted proxies appended can be believed).
 pub struct ClientIp(pub String);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+impl FromRequestParts<AppState> for ClientIp {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        let ip = parts
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let Some(peer) = parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
-            .map_or_else(|| "unknown".to_owned(), |c| c.0.ip().to_string());
-        Ok(ClientIp(ip))
+            .map(|c| c.0.ip())
+        else {
+            return Ok(ClientIp("unknown".to_owned()));
+        };
+        let trusted = &state.config.trusted_proxies;
+        Ok(ClientIp(
+            client_behind(peer, &parts.headers, trusted).to_string(),
+        ))
+    }
+}
+
+fn client_behind(peer: IpAddr, headers: &HeaderMap, trusted: &[ipnet::IpNet]) -> IpAddr {
+    let is_trusted = |ip: &IpAddr| trusted.iter().any(|net| net.contains(ip));
+    if !is_trusted(&peer) {
+        return peer;
+    }
+    let forwarded: Vec<IpAddr> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|hop| hop.trim().parse::<IpAddr>())
+        .collect::<Result<_, _>>()
+        // A hop that is not an address: believe none of the header.
+        .unwrap_or_default();
+    forwarded
+        .iter()
+        .rev()
+        .find(|ip| !is_trusted(ip))
+        .or(forwarded.first())
+        .copied()
+        .unwrap_or(peer)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn client(peer: &str, xff: &[&str], trusted: &[&str]) -> String {
+        let mut headers = HeaderMap::new();
+        for v in xff {
+            headers.append("x-forwarded-for", v.parse().unwrap());
+        }
+        let trusted: Vec<ipnet::IpNet> = trusted.iter().map(|t| t.parse().unwrap()).collect();
+        client_behind(peer.parse().unwrap(), &headers, &trusted).to_string()
+    }
+
+    #[test]
+    fn forwarded_for_counts_only_behind_a_trusted_proxy() {
+        // No trusted proxies: the header is the client's word, ignored.
+        assert_eq!(client("203.0.113.9", &["198.51.100.1"], &[]), "203.0.113.9");
+        // Behind a trusted proxy: the hop it appended.
+        let proxy = ["10.0.0.0/8"];
+        assert_eq!(
+            client("10.0.0.2", &["198.51.100.1"], &proxy),
+            "198.51.100.1"
+        );
+        // A forged left-most entry does not win over what the proxy saw.
+        assert_eq!(
+            client("10.0.0.2", &["1.2.3.4, 198.51.100.1"], &proxy),
+            "198.51.100.1"
+        );
+        // Chains of trusted proxies are skipped, over several headers.
+        assert_eq!(
+            client("10.0.0.2", &["198.51.100.1", "10.0.0.7"], &proxy),
+            "198.51.100.1"
+        );
+        // An untrusted peer's header is ignored even if it names a proxy.
+        assert_eq!(client("198.51.100.5", &["1.2.3.4"], &proxy), "198.51.100.5");
+        // Garbage or an empty header: the peer.
+        assert_eq!(client("10.0.0.2", &["nonsense"], &proxy), "10.0.0.2");
+        assert_eq!(client("10.0.0.2", &[], &proxy), "10.0.0.2");
+        // Only proxies in the chain: the left-most.
+        assert_eq!(client("10.0.0.2", &["10.0.0.9"], &proxy), "10.0.0.9");
     }
 }
