@@ -550,12 +550,29 @@ async fn a_request_that_takes_too_long_is_answered_408(backend: Backend) {
     );
     conn.write_all(head.as_bytes()).await.unwrap();
     let started = std::time::Instant::now();
-    let mut answer = vec![0u8; 1024];
-    let n = tokio::time::timeout(std::time::Duration::from_secs(5), conn.read(&mut answer))
-        .await
-        .expect("no answer within 5 s")
-        .unwrap();
-    let head = String::from_utf8_lossy(&answer[..n]).to_string();
-    assert!(head.starts_with("HTTP/1.1 408"), "{head}");
+    // The server closes the connection after its answer: read it all.
+    let mut answer = Vec::new();
+    tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        conn.read_to_end(&mut answer),
+    )
+    .await
+    .expect("no answer within 5 s")
+    .unwrap();
     assert!(started.elapsed() >= std::time::Duration::from_millis(900));
+    let answer = String::from_utf8_lossy(&answer).to_string();
+    let (head, body) = answer.split_once("\r\n\r\n").unwrap();
+    assert!(head.starts_with("HTTP/1.1 408"), "{head}");
+    let head = head.to_ascii_lowercase();
+    assert!(head.contains("content-type: application/json"), "{head}");
+    assert!(head.contains("connection: close"), "{head}");
+    let body: serde_json::Value = serde_json::from_str(body).unwrap();
+    assert_eq!(body["error"], "request_timeout", "{body}");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("longer than 1 s"),
+        "{body}"
+    );
 }

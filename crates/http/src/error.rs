@@ -34,6 +34,8 @@ pub enum ErrorCode {
     NotFound,
     /// 405: the path exists but does not take this method.
     MethodNotAllowed,
+    /// 408: the request, its body included, took longer than the server's request timeout.
+    RequestTimeout,
     /// 409: the email address belongs to another user.
     EmailTaken,
     /// 409: the change would leave the account without an active admin.

@@ -1,9 +1,11 @@
 //! The layers every response passes through: request id, tracing, security
 //! headers, body limit, panic catching, and the per-token rate limiter.
 
-use crate::error::{internal, ApiError, ErrorCode};
+use crate::error::{internal, ApiError, ErrorCode, PageError};
+use axum::extract::State;
 use axum::http::{header, HeaderName, HeaderValue, Request, StatusCode};
-use axum::response::IntoResponse;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
 use axum::Router;
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota};
@@ -13,7 +15,6 @@ use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
-use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -63,8 +64,44 @@ pub fn apply(router: Router, timeout: Duration) -> Router {
             HeaderValue::from_static("nosniff"),
         ))
         // A request (its body included) that takes longer is answered 408.
-        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout)),
+        .layer(axum::middleware::from_fn_with_state(timeout, time_limit)),
     )
+}
+
+/// tower-http's `TimeoutLayer` answers 408 with an empty body; the APIs owe
+/// S7's envelope (and console pages an HTML page), so the deadline is ours.
+/// The handler's future reads the body, so a trickled body is covered too.
+async fn time_limit(
+    State(limit): State<Duration>,
+    req: axum::extract::Request,
+    next: Next,
+) -> Response {
+    // As for unknown paths: JSON on the APIs, an HTML page elsewhere (console).
+    let api = req.uri().path().starts_with("/services/");
+    match tokio::time::timeout(limit, next.run(req)).await {
+        Ok(res) => res,
+        Err(_) => {
+            let message = format!(
+                "the request took longer than {} s (the server's request timeout); \
+                 send the whole request promptly and retry",
+                limit.as_secs()
+            );
+            let mut res = if api {
+                ApiError::new(
+                    StatusCode::REQUEST_TIMEOUT,
+                    ErrorCode::RequestTimeout,
+                    message,
+                )
+                .into_response()
+            } else {
+                PageError::new(StatusCode::REQUEST_TIMEOUT, message).into_response()
+            };
+            // The rest of the body may still be on its way: do not reuse the connection.
+            res.headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
+            res
+        }
+    }
 }
 
 /// A keyed GCRA limiter: `n` requests per 10 s per key, in bursts of up to `n`.

@@ -114,6 +114,7 @@ const MAX_LIST_ITEMS: usize = 100;
         PayloadTooLarge,
         UnsupportedMediaType,
         TooManyRequests,
+        RequestTimeout,
     )),
     tags(
         (name = "records", description = "The modules' records (SPEC S6): contacts, tickets, calls."),
@@ -236,6 +237,8 @@ error_responses! {
     PreconditionFailed => "`precondition_failed`: `If-Match` does not name the current version.", [];
     PayloadTooLarge => "`payload_too_large`: the body is over the endpoint's limit \
         (1 MiB; 256 KiB for logos).", [];
+    RequestTimeout => "`request_timeout`: the request, its body included, took longer than the \
+        server's request timeout (default 30 s); the connection is closed.", [];
     UnsupportedMediaType => "`unsupported_media_type`: send `Content-Type: application/json`.", [];
     TooManyRequests => "`rate_limited`: the token's rate limit (default 100 requests per 10 s) \
         is spent.", [
@@ -252,6 +255,7 @@ fn build() -> Value {
     doc["info"]["version"] = json!("1");
     doc["components"]["securitySchemes"] = security_schemes();
     expand_modules(&mut doc);
+    add_request_timeout(&mut doc);
     // utoipa marks every request body required; this one may be left out.
     let rotate = &mut doc["paths"]["/services/admin/v1/private-apps/{id}/rotate"]["post"];
     if rotate.is_object() {
@@ -298,6 +302,27 @@ fn security_schemes() -> Value {
                 `<meta name=\"csrf-token\">`. Required with `consoleSession` on every write."
         }
     })
+}
+
+/// The request timeout applies to every operation (a middleware, not a
+/// handler, answers it), so every operation documents its 408.
+fn add_request_timeout(doc: &mut Value) {
+    let Some(paths) = doc["paths"].as_object_mut() else {
+        return;
+    };
+    for item in paths.values_mut() {
+        let Some(ops) = item.as_object_mut() else {
+            continue;
+        };
+        for op in ops.values_mut() {
+            if let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) {
+                responses.insert(
+                    "408".to_owned(),
+                    json!({"$ref": "#/components/responses/RequestTimeout"}),
+                );
+            }
+        }
+    }
 }
 
 /// Each `/services/ccaas/v1/{module}…` path becomes one path per module.
