@@ -63,6 +63,15 @@ impl TestApp {
 
     /// A server on a fresh database of the given backend.
     pub async fn spawn_with(backend: Backend, tweak: impl FnOnce(&mut Config)) -> TestApp {
+        Self::spawn_at(backend, Utc::now(), tweak).await
+    }
+
+    /// The same, with the server's clock starting at `started_at`.
+    pub async fn spawn_at(
+        backend: Backend,
+        started_at: chrono::DateTime<Utc>,
+        tweak: impl FnOnce(&mut Config),
+    ) -> TestApp {
         let dir = tempfile::tempdir().unwrap();
         let mut config = Config::for_tests(dir.path());
         let db = match backend {
@@ -71,7 +80,7 @@ impl TestApp {
         };
         config.database_url = db.as_ref().map(|d| d.url.clone().into());
         tweak(&mut config);
-        let clock = ManualClock::new(Utc::now());
+        let clock = ManualClock::new(started_at);
         let (base, stop) = start(config.clone(), clock.clone()).await;
         TestApp {
             base,
@@ -157,18 +166,23 @@ impl TestApp {
         self.get_with_token("/services/oauth2/v1/me", token).await
     }
 
-    /// Run one SQL statement straight against this app's database, to plant
-    /// what an older release or a race would leave; returns the rows changed.
-    pub async fn sql(&self, statement: &str) -> u64 {
+    /// The database URL this app's nodes use.
+    pub fn database_url(&self) -> String {
         use secrecy::ExposeSecret;
-        use sqlx::Connection;
-        let url = match &self.config.database_url {
+        match &self.config.database_url {
             Some(u) => u.expose_secret().to_owned(),
             None => format!(
                 "sqlite://{}",
                 self.config.data_dir.join("switchboard.db").display()
             ),
-        };
+        }
+    }
+
+    /// Run one SQL statement straight against this app's database, to plant
+    /// what an older release or a race would leave; returns the rows changed.
+    pub async fn sql(&self, statement: &str) -> u64 {
+        use sqlx::Connection;
+        let url = self.database_url();
         sqlx::any::install_default_drivers();
         let mut conn = sqlx::AnyConnection::connect(&url).await.unwrap();
         sqlx::query(statement)

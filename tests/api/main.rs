@@ -22,3 +22,4 @@ mod openapi;
 mod private_apps;
 mod records;
 mod tokens;
+mod upgrade;
