@@ -11,7 +11,7 @@ use std::sync::Arc;
 use switchboard_core::clock::{Clock, SystemClock};
 use switchboard_core::oauth::OAuthSettings;
 use switchboard_core::secret_box::ServerKey;
-use switchboard_core::store::Store;
+use switchboard_core::store::{MaintenanceStore, Store};
 use switchboard_core::Services;
 use switchboard_http::{AppState, HttpConfig};
 use switchboard_store_sql::SqlStore;

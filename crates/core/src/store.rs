@@ -96,10 +96,39 @@ pub enum OldTokens {
     ExpireAt(DateTime<Utc>),
 }
 
-#[async_trait]
+/// Everything a backend provides: one trait per aggregate, so that each
+/// backend can implement them in a file of their own.
 pub trait Store:
-    crate::records::RecordStore + crate::oauth::store::OAuthStore + Send + Sync + 'static
+    crate::records::RecordStore
+    + crate::oauth::store::OAuthStore
+    + MaintenanceStore
+    + AccountStore
+    + PrivateAppStore
+    + TokenStore
+    + AuditStore
+    + Send
+    + Sync
+    + 'static
 {
+}
+
+impl<T> Store for T where
+    T: crate::records::RecordStore
+        + crate::oauth::store::OAuthStore
+        + MaintenanceStore
+        + AccountStore
+        + PrivateAppStore
+        + TokenStore
+        + AuditStore
+        + Send
+        + Sync
+        + 'static
+{
+}
+
+/// Health, upkeep and start-up repairs.
+#[async_trait]
+pub trait MaintenanceStore: Send + Sync {
     /// Is the database reachable right now?
     async fn ping(&self) -> StoreResult<()>;
 
@@ -125,8 +154,11 @@ pub trait Store:
     /// consent, code and OAuth token (SPEC S2: Private Apps only). Returns
     /// how many rows changed; zero once the data is clean.
     async fn strip_admin_scopes_from_oauth(&self) -> StoreResult<u64>;
+}
 
-    // accounts and users
+/// Accounts, their users, and console sessions.
+#[async_trait]
+pub trait AccountStore: Send + Sync {
     async fn create_account_with_admin(&self, account: &Account, admin: &User) -> StoreResult<()>;
     async fn get_account(&self, id: &str) -> StoreResult<Option<Account>>;
     /// Every account, oldest first (operator commands).
@@ -149,8 +181,11 @@ pub trait Store:
     ) -> StoreResult<Option<(Session, User, Account)>>;
     async fn touch_session(&self, id_hash: &TokenHash, now: DateTime<Utc>) -> StoreResult<()>;
     async fn delete_session(&self, id_hash: &TokenHash) -> StoreResult<()>;
+}
 
-    // Private Apps and their tokens
+/// Private Apps, their tokens, and app logos.
+#[async_trait]
+pub trait PrivateAppStore: Send + Sync {
     async fn insert_private_app(&self, app: &PrivateApp, token: &TokenRecord) -> StoreResult<()>;
     async fn list_private_apps(&self, account_id: &str) -> StoreResult<Vec<PrivateAppView>>;
     async fn get_private_app(
@@ -178,8 +213,11 @@ pub trait Store:
     async fn get_logo(&self, id: &str) -> StoreResult<Option<crate::logo::Logo>>;
     /// Delete the app and revoke (delete) all its tokens.
     async fn delete_private_app(&self, account_id: &str, id: &str) -> StoreResult<bool>;
+}
 
-    // tokens
+/// Presented tokens: look-up, last use, revocation.
+#[async_trait]
+pub trait TokenStore: Send + Sync {
     async fn find_token(&self, hash: &TokenHash) -> StoreResult<Option<TokenLookup>>;
     /// Set `last_used_at = now` unless it was set less than `min_interval` ago.
     async fn touch_token(
@@ -189,8 +227,11 @@ pub trait Store:
         min_interval_ms: i64,
     ) -> StoreResult<()>;
     async fn revoke_token(&self, token_id: &str, now: DateTime<Utc>) -> StoreResult<()>;
+}
 
-    // audit log
+/// The audit log.
+#[async_trait]
+pub trait AuditStore: Send + Sync {
     async fn insert_audit(&self, entry: &AuditEntry) -> StoreResult<()>;
     async fn list_audit(
         &self,

@@ -2,7 +2,8 @@
 //! and the OAuth side of the `tokens` table.
 
 use crate::rows::{ms, opt_time, scopes, time};
-use crate::{db_err, err, insert_token, SqlStore};
+use crate::tokens::insert_token;
+use crate::{db_err, err, SqlStore};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::AnyConnection;

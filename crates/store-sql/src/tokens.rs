@@ -1,0 +1,146 @@
+//! Presented tokens: the cached look-up, last use, revocation, and the
+//! invalidation every token-changing write ends with.
+
+use crate::rows::*;
+use crate::{err, Backend, SqlStore};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sqlx::AnyConnection;
+use switchboard_core::store::*;
+use switchboard_core::token::TokenHash;
+
+impl SqlStore {
+    /// The token and its owner: one query, and one more for a user's token.
+    pub(crate) async fn find_token_uncached(
+        &self,
+        hash: &TokenHash,
+    ) -> StoreResult<Option<TokenLookup>> {
+        let row: Option<TokenLookupRow> = sqlx::query_as(
+            // A token belongs to a Private App, or to an OAuth app through its grant.
+            "select t.id, t.account_id, t.kind, t.token_hash, t.private_app_id, t.user_id, t.created_at, \
+             t.last_used_at, t.expires_at, t.revoked_at, t.grant_id, t.family_id, t.scopes, t.rotated_at, \
+             t.family_started_at, a.name as account_name, \
+             coalesce(p.id, o.id) as app_id, coalesce(p.name, o.name) as app_name, \
+             coalesce(p.scopes, o.scopes) as app_scopes, o.client_id \
+             from tokens t join accounts a on a.id = t.account_id \
+             left join private_apps p on p.id = t.private_app_id \
+             left join oauth_grants g on g.id = t.grant_id \
+             left join oauth_apps o on o.id = g.app_id \
+             where t.token_hash = $1 and (p.id is not null or o.id is not null)",
+        )
+        .bind(hash.as_str())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(err)?;
+        let Some(row) = row else { return Ok(None) };
+        let user = match &row.user_id {
+            Some(uid) => self.get_user(&row.account_id, uid).await?,
+            None => None,
+        };
+        row.into_lookup(user).map(Some)
+    }
+
+    /// Run a write that can change what `find_token` returns; once it has
+    /// succeeded, invalidate the cached look-ups.
+    pub(crate) async fn changing_tokens<T>(
+        &self,
+        write: impl std::future::Future<Output = StoreResult<T>>,
+    ) -> StoreResult<T> {
+        let out = write.await;
+        if out.is_ok() {
+            self.tokens_changed().await;
+        }
+        out
+    }
+
+    /// After a write that can change what `find_token` returns: forget the
+    /// cached look-ups here, and tell the other nodes (PostgreSQL).
+    pub(crate) async fn tokens_changed(&self) {
+        self.tokens.invalidate();
+        if self.backend == Backend::Postgres {
+            let notify = sqlx::query("select pg_notify($1, '')")
+                .bind(crate::token_cache::TOKENS_CHANNEL)
+                .execute(&self.writer)
+                .await;
+            if let Err(e) = notify {
+                // The others' caches still expire within TOKEN_CACHE_TTL.
+                tracing::warn!(error = %e, "could not notify other nodes of a token change");
+            }
+        }
+    }
+}
+
+#[async_trait]
+impl TokenStore for SqlStore {
+    async fn find_token(&self, hash: &TokenHash) -> StoreResult<Option<TokenLookup>> {
+        let ticket = match self.tokens.get(hash) {
+            Ok(hit) => return Ok(Some(hit)),
+            Err(ticket) => ticket,
+        };
+        let found = self.find_token_uncached(hash).await?;
+        if let Some(f) = &found {
+            self.tokens.put(hash, &f.token.id, f, ticket);
+        }
+        Ok(found)
+    }
+
+    async fn touch_token(
+        &self,
+        token_id: &str,
+        now: DateTime<Utc>,
+        min_interval_ms: i64,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "update tokens set last_used_at = $1 where id = $2 and (last_used_at is null or last_used_at <= $3)",
+        )
+        .bind(ms(now))
+        .bind(token_id)
+        .bind(ms(now) - min_interval_ms)
+        .execute(&self.writer)
+        .await
+        .map_err(err)?;
+        // Only this node's copy: other nodes' last_used_at may lag by the TTL.
+        self.tokens.forget(token_id);
+        Ok(())
+    }
+
+    async fn revoke_token(&self, token_id: &str, now: DateTime<Utc>) -> StoreResult<()> {
+        self.changing_tokens(async {
+        sqlx::query("update tokens set revoked_at = $1, updated_at = $1 where id = $2 and revoked_at is null")
+            .bind(ms(now))
+            .bind(token_id)
+            .execute(&self.writer)
+            .await
+            .map(|_| ())
+            .map_err(err)
+        })
+        .await
+    }
+}
+
+pub(crate) async fn insert_token(conn: &mut AnyConnection, t: &TokenRecord) -> StoreResult<()> {
+    sqlx::query(
+        "insert into tokens (id, account_id, kind, token_hash, private_app_id, user_id, created_at, updated_at, \
+         last_used_at, expires_at, revoked_at, grant_id, family_id, scopes, rotated_at, family_started_at) \
+         values ($1, $2, $3, $4, $5, $6, $7, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+    )
+    .bind(&t.id)
+    .bind(&t.account_id)
+    .bind(t.kind.as_str())
+    .bind(t.hash.as_str())
+    .bind(&t.private_app_id)
+    .bind(&t.user_id)
+    .bind(ms(t.created_at))
+    .bind(t.last_used_at.map(ms))
+    .bind(t.expires_at.map(ms))
+    .bind(t.revoked_at.map(ms))
+    .bind(&t.grant_id)
+    .bind(&t.family_id)
+    .bind(t.scopes.as_ref().map(|s| s.to_spaced()))
+    .bind(t.rotated_at.map(ms))
+    .bind(t.family_started_at.map(ms))
+    .execute(conn)
+    .await
+    .map(|_| ())
+    .map_err(err)
+}
