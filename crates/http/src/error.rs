@@ -333,7 +333,7 @@ pub async fn method_not_allowed(method: axum::http::Method, uri: axum::http::Uri
 }
 
 /// An HTML error page for the console.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct PageError {
     pub status: StatusCode,
     pub message: String,
@@ -375,9 +375,12 @@ impl IntoResponse for PageError {
             status: self.status.as_u16(),
             message: &self.message,
         };
-        match askama::Template::render(&page) {
+        let mut res = match askama::Template::render(&page) {
             Ok(html) => (self.status, Html(html)).into_response(),
-            Err(_) => (self.status, self.message).into_response(),
-        }
+            Err(_) => (self.status, self.message.clone()).into_response(),
+        };
+        // The console's middleware re-renders it inside the settings layout.
+        res.extensions_mut().insert(self);
+        res
     }
 }

@@ -35,6 +35,10 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", axum::routing::get(request_metrics::scrape))
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            console::frame,
+        ))
         .with_state(state);
     middleware::apply(app, timeout)
 }

@@ -1,67 +1,111 @@
 //! `/settings/connected-apps` (SPEC S5.7): a user's authorized apps (an
-//! admin sees every grant in the account), each revocable.
+//! admin sees every grant in the account), each revocable after a
+//! confirmation step.
 
 use super::check_form;
-use crate::api::rfc3339;
+use super::confirm::{self, Confirm};
+use super::flash::{self, Flash};
+use super::format::{scope_labels, when, When};
+use super::shell::{Console, Section, Shell};
 use crate::error::PageError;
-use crate::extract::RequireSession;
 use crate::state::AppState;
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
-use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
 use axum::Router;
 use axum_extra::extract::Form;
 use serde::Deserialize;
-use switchboard_core::account::Role;
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/settings/connected-apps", get(page))
-        .route("/settings/connected-apps/{id}/revoke", post(revoke))
+        .route(
+            "/settings/connected-apps/{id}/revoke",
+            get(ask_revoke).post(revoke),
+        )
 }
 
 struct GrantRow {
     id: String,
     app_name: String,
     user: String,
-    scopes: String,
-    created: String,
-    last_used: String,
+    scopes: Vec<String>,
+    created: When,
+    last_used: Option<When>,
 }
 
 #[derive(Template)]
 #[template(path = "console/connected_apps.html")]
 struct Page {
-    csrf_token: String,
+    shell: Shell,
     admin: bool,
     grants: Vec<GrantRow>,
 }
 
-async fn page(
-    State(state): State<AppState>,
-    RequireSession(s): RequireSession,
-) -> Result<Html<String>, PageError> {
-    let admin = s.user.role == Role::Admin;
-    let only = (!admin).then_some(s.user.id.as_str());
-    let grants = state.services.list_grants(&s.account.id, only).await?;
+/// Members see their own grants only.
+fn only_mine(c: &Console) -> Option<&str> {
+    (!c.is_admin()).then_some(c.s.user.id.as_str())
+}
+
+async fn page(State(state): State<AppState>, mut c: Console) -> Result<Response, PageError> {
+    let grants = state
+        .services
+        .list_grants(&c.s.account.id, only_mine(&c))
+        .await?;
+    let now = c.now;
     let page = Page {
-        csrf_token: s.session.csrf_token.clone(),
-        admin,
+        admin: c.is_admin(),
+        shell: c.shell(Section::ConnectedApps),
         grants: grants
             .into_iter()
             .map(|g| GrantRow {
                 id: g.grant.id,
                 app_name: g.app_name,
-                user: g.user_email.unwrap_or_else(|| "(the app itself)".into()),
-                scopes: g.grant.scopes.to_spaced(),
-                created: rfc3339(g.grant.created_at),
-                last_used: g.grant.last_used_at.map_or_else(|| "never".into(), rfc3339),
+                user: g.user_email.unwrap_or_else(|| "The app itself".into()),
+                scopes: scope_labels(&g.grant.scopes),
+                created: when(g.grant.created_at, now),
+                last_used: g.grant.last_used_at.map(|t| when(t, now)),
             })
             .collect(),
     };
-    Ok(Html(page.render()?))
+    Ok(Html(page.render()?).into_response())
+}
+
+async fn ask_revoke(
+    State(state): State<AppState>,
+    mut c: Console,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let grants = state
+        .services
+        .list_grants(&c.s.account.id, only_mine(&c))
+        .await?;
+    let grant = grants
+        .into_iter()
+        .find(|g| g.grant.id == id)
+        .ok_or_else(|| switchboard_core::Error::NotFound("connected app"))?;
+    let whose = match (&grant.user_email, c.is_admin()) {
+        (Some(email), true) => format!(" for {email}"),
+        _ => String::new(),
+    };
+    confirm::render(
+        c.shell(Section::ConnectedApps),
+        Confirm {
+            title: format!("Revoke access for {}?", grant.app_name),
+            message: format!(
+                "{}{whose} loses access at once: its access and refresh tokens stop working. \
+                 It can only get access again if someone authorizes it again.",
+                grant.app_name
+            ),
+            action: format!("/settings/connected-apps/{id}/revoke"),
+            button: "Revoke access",
+            cancel: "/settings/connected-apps".into(),
+            danger: true,
+            choice: None,
+        },
+    )
 }
 
 #[derive(Deserialize)]
@@ -73,16 +117,19 @@ struct RevokeForm {
 async fn revoke(
     State(state): State<AppState>,
     headers: HeaderMap,
-    RequireSession(s): RequireSession,
+    c: Console,
     Path(id): Path<String>,
     Form(form): Form<RevokeForm>,
 ) -> Result<Response, PageError> {
-    check_form(&headers, &state, &s, &form.csrf_token)?;
-    let only = (s.user.role != Role::Admin).then_some(s.user.id.as_str());
-    let actor = format!("user:{}", s.user.id);
+    check_form(&headers, &state, &c.s, &form.csrf_token)?;
     state
         .services
-        .revoke_grant(&s.account.id, &actor, &id, only)
+        .revoke_grant(&c.s.account.id, &c.actor(), &id, only_mine(&c))
         .await?;
-    Ok(Redirect::to("/settings/connected-apps").into_response())
+    Ok(flash::redirect(
+        &state,
+        &c.s,
+        "/settings/connected-apps",
+        Flash::success("Access revoked. The app's tokens no longer work."),
+    ))
 }

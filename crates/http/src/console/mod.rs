@@ -2,15 +2,22 @@
 //! forms also expose it in `<meta name="csrf-token">` for scripts.
 
 mod auth;
+pub(crate) mod confirm;
 mod connected_apps;
+pub(crate) mod flash;
+pub(crate) mod format;
 mod oauth_apps;
 mod private_apps;
 mod settings;
+pub(crate) mod shell;
 
 use crate::error::PageError;
 use crate::state::AppState;
+use askama::Template;
+use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Redirect};
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::Router;
 use subtle::ConstantTimeEq;
@@ -36,6 +43,74 @@ async fn stylesheet() -> impl IntoResponse {
         ],
         include_str!("../../static/console.css"),
     )
+}
+
+/// Around every response: an HTML error page for a signed-in user gets the
+/// settings layout (header, navigation, Sign out), and a shown flash
+/// message's cookie is cleared (see `flash`).
+pub(crate) async fn frame(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let headers = req.headers().clone();
+    let mut res = next.run(req).await;
+    if let Some(err) = res.extensions_mut().remove::<PageError>() {
+        if let Some(framed) = framed_error(&state, &headers, &err).await {
+            let mut framed = framed;
+            for (k, v) in res.headers() {
+                if k != header::CONTENT_LENGTH && k != header::CONTENT_TYPE {
+                    framed.headers_mut().append(k, v.clone());
+                }
+            }
+            res = framed;
+        }
+    }
+    let html = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"text/html"));
+    if html && !res.status().is_redirection() && flash::present(&headers, &state) {
+        if let Some(v) = flash::clear(&state) {
+            res.headers_mut().append(header::SET_COOKIE, v);
+        }
+    }
+    res
+}
+
+#[derive(Template)]
+#[template(path = "console/error.html")]
+struct FramedError {
+    shell: shell::Shell,
+    status: u16,
+    heading: &'static str,
+    message: String,
+}
+
+/// The error page inside the layout, when the request has a session.
+async fn framed_error(state: &AppState, headers: &HeaderMap, err: &PageError) -> Option<Response> {
+    let mut req = Request::new(());
+    *req.headers_mut() = headers.clone();
+    let (mut parts, ()) = req.into_parts();
+    let crate::extract::MaybeSession(Some(s)) =
+        <crate::extract::MaybeSession as axum::extract::FromRequestParts<AppState>>::from_request_parts(
+            &mut parts, state,
+        )
+        .await
+        .ok()?
+    else {
+        return None;
+    };
+    let heading = match err.status {
+        StatusCode::NOT_FOUND => "Page not found",
+        StatusCode::FORBIDDEN => "Not allowed",
+        s if s.is_client_error() => "This did not work",
+        _ => "Something went wrong",
+    };
+    let page = FramedError {
+        shell: shell::Shell::new(&s, shell::Section::Home, None),
+        status: err.status.as_u16(),
+        heading,
+        message: err.message.clone(),
+    };
+    let html = page.render().ok()?;
+    Some((err.status, Html(html)).into_response())
 }
 
 /// Pages that only account admins may use.

@@ -2,6 +2,7 @@
 //! (client ID, secret, redirect URIs), rotate the secret, delete. Admins
 //! only; the same services as the admin API.
 
+use super::shell::{Section, Shell};
 use super::{admin_only, check_form};
 use crate::api::rfc3339;
 use crate::error::PageError;
@@ -44,6 +45,7 @@ struct AppRow {
 #[template(path = "console/oauth_apps.html")]
 struct ListPage {
     csrf_token: String,
+    shell: Shell,
     error: Option<String>,
     apps: Vec<AppRow>,
     scopes: Vec<(&'static str, &'static str)>,
@@ -56,6 +58,7 @@ struct ListPage {
 #[template(path = "console/oauth_app.html")]
 struct AppPage {
     csrf_token: String,
+    shell: Shell,
     id: String,
     name: String,
     logo_url: Option<String>,
@@ -103,6 +106,7 @@ async fn render_list(
     let apps = state.services.list_oauth_apps(&s.account.id).await?;
     let page = ListPage {
         csrf_token: s.session.csrf_token.clone(),
+        shell: Shell::new(s, Section::OAuthApps, None),
         error,
         apps: apps
             .into_iter()
@@ -191,6 +195,7 @@ fn render_app(state: &AppState, s: &ActiveSession, v: OAuthAppView) -> Result<Re
     let a = v.app;
     let page = AppPage {
         csrf_token: s.session.csrf_token.clone(),
+        shell: Shell::new(s, Section::OAuthApps, None),
         logo_url: a.logo_id.as_ref().map(|l| format!("/logos/{l}")),
         id: a.id,
         name: a.name,

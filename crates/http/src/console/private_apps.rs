@@ -2,6 +2,7 @@
 //! rotate with a grace period, delete. Admins only. The same services as the
 //! admin API.
 
+use super::shell::{Console, Section, Shell};
 use super::{admin_only, check_form};
 use crate::api::rfc3339;
 use crate::error::PageError;
@@ -60,6 +61,7 @@ struct ModuleRow {
 #[template(path = "console/private_apps.html")]
 struct ListPage {
     csrf_token: String,
+    shell: Shell,
     error: Option<String>,
     apps: Vec<AppRow>,
     modules: Vec<ModuleRow>,
@@ -70,7 +72,7 @@ struct ListPage {
 #[derive(Template)]
 #[template(path = "console/token_created.html")]
 struct TokenPage {
-    csrf_token: String,
+    shell: Shell,
     app_name: String,
     token: String,
 }
@@ -102,6 +104,7 @@ async fn render_list(
     let apps = state.services.list_private_apps(&s.account.id).await?;
     let page = ListPage {
         csrf_token: s.session.csrf_token.clone(),
+        shell: Shell::new(s, Section::PrivateApps, None),
         error,
         apps: apps
             .into_iter()
@@ -130,7 +133,7 @@ fn token_page(
     token: PlainToken,
 ) -> Result<Response, PageError> {
     let page = TokenPage {
-        csrf_token: s.session.csrf_token.clone(),
+        shell: Shell::new(s, Section::PrivateApps, None),
         app_name,
         token: token.expose().to_owned(),
     };
@@ -140,12 +143,9 @@ fn token_page(
     Ok(res)
 }
 
-async fn page(
-    State(state): State<AppState>,
-    RequireSession(s): RequireSession,
-) -> Result<Response, PageError> {
-    admin_only(&s)?;
-    render_list(&state, &s, StatusCode::OK, None, None).await
+async fn page(State(state): State<AppState>, c: Console) -> Result<Response, PageError> {
+    c.admin_only()?;
+    render_list(&state, &c.s, StatusCode::OK, None, None).await
 }
 
 #[derive(Deserialize)]

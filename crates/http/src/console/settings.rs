@@ -1,60 +1,86 @@
-//! `/settings`: the console home. Always has the sign-out form.
+//! `/settings`: the console home, an overview of the settings sections the
+//! signed-in user may use (the layout carries Sign out).
 
-use crate::api::rfc3339;
+use super::shell::{Console, Section, Shell};
 use crate::error::PageError;
-use crate::extract::RequireSession;
-use crate::state::AppState;
 use askama::Template;
-use axum::extract::State;
 use axum::response::Html;
 use axum::routing::get;
 use axum::Router;
+
+use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/settings", get(home))
 }
 
-struct AppRow {
-    name: String,
-    scopes: String,
-    created: String,
-    last_used: String,
-    expires: String,
+struct Card {
+    href: &'static str,
+    title: &'static str,
+    text: &'static str,
 }
 
 #[derive(Template)]
 #[template(path = "console/settings.html")]
 struct SettingsPage {
-    csrf_token: String,
-    account_name: String,
-    user_name: String,
-    user_email: String,
+    shell: Shell,
     role: &'static str,
-    apps: Vec<AppRow>,
+    cards: Vec<Card>,
 }
 
-async fn home(
-    State(state): State<AppState>,
-    RequireSession(s): RequireSession,
-) -> Result<Html<String>, PageError> {
-    let apps = state.services.list_private_apps(&s.account.id).await?;
-    let apps = apps
-        .into_iter()
-        .map(|v| AppRow {
-            name: v.app.name,
-            scopes: v.app.scopes.to_spaced(),
-            created: rfc3339(v.app.created_at),
-            last_used: v.last_used_at.map_or_else(|| "never".to_owned(), rfc3339),
-            expires: v.expires_at.map_or_else(|| "never".to_owned(), rfc3339),
-        })
-        .collect();
+const ADMIN_CARDS: [Card; 5] = [
+    Card {
+        href: "/settings/private-apps",
+        title: "Private Apps",
+        text:
+            "Tokens with the permissions you choose, for tools such as Zapier or your own scripts.",
+    },
+    Card {
+        href: "/settings/oauth-apps",
+        title: "OAuth 2.0 apps",
+        text:
+            "Register apps that people connect to their account by signing in and allowing access.",
+    },
+    Card {
+        href: "/settings/connected-apps",
+        title: "Connected apps",
+        text: "Apps that people in this account have authorized, and when each was last used.",
+    },
+    Card {
+        href: "/settings/users",
+        title: "Users",
+        text: "Invite people, choose who is an admin, and deactivate those who have left.",
+    },
+    Card {
+        href: "/settings/audit-log",
+        title: "Audit log",
+        text: "Who created, changed or revoked what, and when.",
+    },
+];
+
+const MEMBER_CARDS: [Card; 1] = [Card {
+    href: "/settings/connected-apps",
+    title: "Connected apps",
+    text: "Apps you have authorized to use your account. Revoke any of them at any time.",
+}];
+
+const ACCOUNT_CARD: Card = Card {
+    href: "/settings/account",
+    title: "Account",
+    text: "Your password and the devices where you are signed in.",
+};
+
+async fn home(mut c: Console) -> Result<Html<String>, PageError> {
+    let mut cards: Vec<Card> = if c.is_admin() {
+        ADMIN_CARDS.into_iter().collect()
+    } else {
+        MEMBER_CARDS.into_iter().collect()
+    };
+    cards.push(ACCOUNT_CARD);
     let page = SettingsPage {
-        csrf_token: s.session.csrf_token,
-        account_name: s.account.name,
-        user_name: s.user.name,
-        user_email: s.user.email,
-        role: s.user.role.as_str(),
-        apps,
+        role: c.s.user.role.as_str(),
+        shell: c.shell(Section::Home),
+        cards,
     };
     Ok(Html(page.render()?))
 }
