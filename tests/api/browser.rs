@@ -3,91 +3,132 @@
 //! them the test says SKIPPED on stderr, and with
 //! `SWITCHBOARD_TEST_BROWSER=require` (set by CI) it fails instead.
 
-use crate::browser_support::{check_page, click};
+use crate::browser_support::{check_page, click, flash_text, logo_files, wait_for_path};
 use crate::helpers::{fill, json_of, webdriver, Backend, TestApp, PASSWORD};
 use fantoccini::Locator;
 use reqwest::StatusCode;
+use serde_json::json;
 
 #[tokio::test]
-async fn an_admin_signs_up_and_creates_a_token_in_the_browser() {
+async fn an_admin_creates_edits_and_deletes_a_private_app_in_the_browser() {
     let Some(driver) = webdriver().await else {
         return;
     };
     let c = &driver.client;
     let app = TestApp::spawn(Backend::Sqlite).await;
+    sign_up_in_browser(c, &app, "Browser Co", "Bea Browser", "bea@browser.example").await;
+    let (png, svg) = logo_files();
 
-    // Sign up through the real form.
-    c.goto(&app.url("/signup")).await.unwrap();
-    fill(c, "input[name=company]", "Browser Co").await;
-    fill(c, "input[name=name]", "Bea").await;
-    fill(c, "input[name=email]", "bea@browser.example").await;
-    fill(c, "input[name=password]", PASSWORD).await;
-    c.find(Locator::Css("form button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    c.wait()
-        .for_url(&url::Url::parse(&app.url("/settings")).unwrap())
-        .await
-        .unwrap();
-    assert!(c.source().await.unwrap().contains("Browser Co"));
-
-    // Create a Private App: name, two permission boxes, Save; the token is shown once.
+    // Create: name, description, logo, two modules' permissions, Save.
     c.goto(&app.url("/settings/private-apps")).await.unwrap();
+    check_page(c, "private-apps-empty").await;
+    click(c, "#new-app").await;
+    wait_for_path(c, "/settings/private-apps/new").await;
     fill(c, "#create input[name=name]", "From the browser").await;
-    c.find(Locator::Css("input[value='contacts.read']"))
+    fill(
+        c,
+        "#create input[name=description]",
+        "Syncs contacts to the CRM",
+    )
+    .await;
+    c.find(Locator::Css("#create input[name=logo]"))
         .await
         .unwrap()
-        .click()
+        .send_keys(png.to_str().unwrap())
         .await
         .unwrap();
-    c.find(Locator::Css("input[value='tickets.write']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    c.find(Locator::Css("#create button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    let token_input = c.wait().for_element(Locator::Id("token")).await.unwrap();
-    let token = token_input.prop("value").await.unwrap().unwrap();
-    assert!(token.starts_with("swb_pat_"), "{token}");
+    click(c, "input[value='contacts.read']").await;
+    click(c, "input[value='tickets.write']").await;
+    check_page(c, "private-app-new").await;
+    click(c, "#create button[type=submit]").await;
+
+    // The token, once, legible, on its own page after a redirect.
+    let token_el = c.wait().for_element(Locator::Id("token")).await.unwrap();
+    let token = token_el.text().await.unwrap();
+    assert!(token.starts_with("swb_pat_") && token.len() > 50, "{token}");
+    let token_url = c.current_url().await.unwrap();
+    assert!(token_url.path().ends_with("/token"), "{token_url}");
+    check_page(c, "private-app-token").await;
     let me = json_of(app.me(&token).await).await.2;
-    assert_eq!(
-        me["scopes"],
-        serde_json::json!(["contacts.read", "tickets.write"])
-    );
+    assert_eq!(me["scopes"], json!(["contacts.read", "tickets.write"]));
     assert_eq!(me["app"]["name"], "From the browser");
 
-    // The list shows the app, never the token; signing out ends the session.
+    // A reload shows no token, ever again.
+    c.refresh().await.unwrap();
+    c.wait()
+        .for_element(Locator::Id("already-shown"))
+        .await
+        .unwrap();
+    assert!(!c.source().await.unwrap().contains("swb_pat_"));
+
+    // The list: logo, readable permissions, never the token.
     c.goto(&app.url("/settings/private-apps")).await.unwrap();
     let html = c.source().await.unwrap();
     assert!(html.contains("From the browser") && !html.contains(&token));
-    c.find(Locator::Css("form.signout button[type=submit]"))
+    assert!(html.contains("Contacts: read") && html.contains("Tickets: write"));
+    let logo = c.find(Locator::Css("img.logo")).await.unwrap();
+    assert!(logo
+        .attr("src")
         .await
         .unwrap()
-        .click()
+        .unwrap()
+        .starts_with("/logos/"));
+    check_page(c, "private-apps-list").await;
+
+    // Edit the permissions: the API follows at once.
+    click(c, "td a[href^='/settings/private-apps/']").await;
+    c.wait().for_element(Locator::Id("edit")).await.unwrap();
+    check_page(c, "private-app-edit").await;
+    click(c, "#edit input[value='tickets.write']").await;
+    click(c, "#edit input[value='calls.read']").await;
+    click(c, "#edit button[type=submit]").await;
+    c.wait().for_element(Locator::Id("flash")).await.unwrap();
+    assert!(flash_text(c).await.contains("Saved"));
+    let me = json_of(app.me(&token).await).await.2;
+    assert_eq!(me["scopes"], json!(["contacts.read", "calls.read"]));
+
+    // A file that is not an image is refused, at the field, in words.
+    c.find(Locator::Css("#edit input[name=logo]"))
+        .await
+        .unwrap()
+        .send_keys(svg.to_str().unwrap())
         .await
         .unwrap();
-    c.wait()
-        .for_url(&url::Url::parse(&app.url("/login")).unwrap())
+    click(c, "#edit button[type=submit]").await;
+    let err = c
+        .wait()
+        .for_element(Locator::Id("logo-error"))
+        .await
+        .unwrap()
+        .text()
         .await
         .unwrap();
+    assert!(err.contains("PNG, JPEG or WebP"), "{err}");
+
+    // Delete asks first; Cancel keeps the app, Delete removes it.
+    click(c, ".danger-zone a").await;
+    c.wait().for_element(Locator::Id("confirm")).await.unwrap();
+    check_page(c, "private-app-confirm-delete").await;
+    click(c, ".confirm a.btn-secondary").await;
+    c.wait().for_element(Locator::Id("edit")).await.unwrap();
+    assert_eq!(
+        app.me(&token).await.status(),
+        StatusCode::OK,
+        "cancel keeps it"
+    );
+    click(c, ".danger-zone a").await;
+    click(c, "#confirm").await;
+    wait_for_path(c, "/settings/private-apps").await;
+    assert!(flash_text(c).await.contains("deleted"));
+    assert_eq!(app.me(&token).await.status(), StatusCode::UNAUTHORIZED);
+
+    // Signing out ends the session.
+    click(c, "form.signout button[type=submit]").await;
+    wait_for_path(c, "/login").await;
     c.goto(&app.url("/settings")).await.unwrap();
     assert!(
         c.current_url().await.unwrap().path().starts_with("/login"),
         "signed out"
-    );
-    assert_eq!(
-        app.me(&token).await.status(),
-        StatusCode::OK,
-        "signing out does not touch tokens"
     );
     driver.client.clone().close().await.unwrap();
 }

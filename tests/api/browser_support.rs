@@ -125,3 +125,48 @@ pub async fn check_page(c: &Client, name: &str) {
     assert_accessible(c, name).await;
     screenshots(c, name).await;
 }
+
+/// A 64 × 64 PNG logo on disk (for `<input type=file>`), and a file that is
+/// not an image.
+pub fn logo_files() -> (PathBuf, PathBuf) {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/browser-uploads");
+    std::fs::create_dir_all(&dir).unwrap();
+    let img = image::RgbImage::from_fn(64, 64, |x, y| {
+        image::Rgb([40 + (x * 3) as u8, 90, 220 - (y * 2) as u8])
+    });
+    let png = dir.join("logo.png");
+    img.save_with_format(&png, image::ImageFormat::Png).unwrap();
+    let svg = dir.join("logo.svg");
+    std::fs::write(
+        &svg,
+        "<svg xmlns='http://www.w3.org/2000/svg'><script>alert(1)</script></svg>",
+    )
+    .unwrap();
+    (png, svg)
+}
+
+/// Wait until the browser is at `path` (any query), or fail after 10 s.
+pub async fn wait_for_path(c: &Client, path: &str) -> url::Url {
+    let started = std::time::Instant::now();
+    loop {
+        let url = c.current_url().await.unwrap();
+        if url.path() == path {
+            return url;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(10),
+            "never reached {path}; at {url}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+/// The text of the flash message on the page.
+pub async fn flash_text(c: &Client) -> String {
+    c.find(Locator::Id("flash"))
+        .await
+        .expect("a flash message")
+        .text()
+        .await
+        .unwrap()
+}

@@ -422,11 +422,25 @@ async fn health_and_request_ids(backend: Backend) {
 }
 
 fn token_in(html: &str) -> String {
-    let start = html
-        .find("value=\"swb_pat_")
-        .expect("the page shows a token")
-        + "value=\"".len();
-    html[start..].split('"').next().unwrap().to_owned()
+    let start = html.find("swb_pat_").expect("the page shows a token");
+    html[start..].split('<').next().unwrap().to_owned()
+}
+
+/// A create or rotate answers 303 to the page that shows the token once,
+/// never cached; a second visit shows none.
+async fn token_after(b: &crate::helpers::Browser, res: reqwest::Response) -> (String, String) {
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let page = res.headers()[LOCATION].to_str().unwrap().to_owned();
+    let id = page
+        .trim_start_matches("/settings/private-apps/")
+        .trim_end_matches("/token")
+        .to_owned();
+    let shown = b.get(&page).await;
+    assert_eq!(shown.headers()["cache-control"], "no-store");
+    let token = token_in(&shown.text().await.unwrap());
+    let again = b.get(&page).await.text().await.unwrap();
+    assert!(!again.contains("swb_pat_") && again.contains("already shown"));
+    (id, token)
 }
 
 async fn private_apps_console_creates_rotates_and_deletes(backend: Backend) {
@@ -437,8 +451,14 @@ async fn private_apps_console_creates_rotates_and_deletes(backend: Backend) {
     let b = &admin.browser;
     let page = b.get("/settings/private-apps").await;
     assert_eq!(page.status(), StatusCode::OK);
-    let html = page.text().await.unwrap();
-    assert!(html.contains("Create a new token") && html.contains(r#"value="contacts.write""#));
+    assert!(page.text().await.unwrap().contains("Create a new token"));
+    let html = b
+        .get("/settings/private-apps/new")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains(r#"value="contacts.write""#));
     let csrf = meta_csrf(&html);
 
     // Create: the token is shown once, on a page that is not cached.
@@ -455,9 +475,7 @@ async fn private_apps_console_creates_rotates_and_deletes(backend: Backend) {
             ],
         )
         .await;
-    assert_eq!(res.status(), StatusCode::OK);
-    assert_eq!(res.headers()["cache-control"], "no-store");
-    let token = token_in(&res.text().await.unwrap());
+    let (id, token) = token_after(b, res).await;
     let me = crate::helpers::json_of(app.me(&token).await).await.2;
     assert_eq!(
         me["scopes"],
@@ -479,7 +497,9 @@ async fn private_apps_console_creates_rotates_and_deletes(backend: Backend) {
         .await;
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
     let html = res.text().await.unwrap();
-    assert!(html.contains("choose at least one scope") && html.contains(r#"value="No scopes""#));
+    assert!(
+        html.contains("Choose at least one permission") && html.contains(r#"value="No scopes""#)
+    );
     let res = b
         .post_form(
             "/settings/private-apps",
@@ -489,22 +509,13 @@ async fn private_apps_console_creates_rotates_and_deletes(backend: Backend) {
     assert_eq!(res.status(), StatusCode::FORBIDDEN, "no CSRF token");
 
     // Rotate without grace: the old token dies, the new one works.
-    let id = list
-        .split("/settings/private-apps/")
-        .nth(1)
-        .unwrap()
-        .split('/')
-        .next()
-        .unwrap()
-        .to_owned();
     let res = b
         .post_form(
             &format!("/settings/private-apps/{id}/rotate"),
             &[("csrf_token", &csrf), ("grace_seconds", "0")],
         )
         .await;
-    assert_eq!(res.status(), StatusCode::OK);
-    let rotated = token_in(&res.text().await.unwrap());
+    let rotated = token_after(b, res).await.1;
     assert_eq!(app.me(&token).await.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(app.me(&rotated).await.status(), StatusCode::OK);
 

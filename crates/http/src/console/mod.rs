@@ -5,9 +5,12 @@ mod auth;
 pub(crate) mod confirm;
 mod connected_apps;
 pub(crate) mod flash;
+pub(crate) mod form;
 pub(crate) mod format;
 mod oauth_apps;
+mod private_app_edit;
 mod private_apps;
+pub(crate) mod reveal;
 mod settings;
 pub(crate) mod shell;
 
@@ -28,6 +31,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(|| async { Redirect::to("/settings") }))
         .route("/static/console.css", get(stylesheet))
+        .route("/static/console.js", get(script))
         .merge(auth::router())
         .merge(settings::router())
         .merge(private_apps::router())
@@ -42,6 +46,16 @@ async fn stylesheet() -> impl IntoResponse {
             (header::CACHE_CONTROL, "public, max-age=3600"),
         ],
         include_str!("../../static/console.css"),
+    )
+}
+
+async fn script() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../../static/console.js"),
     )
 }
 

@@ -1,257 +1,297 @@
-//! `Settings → Private Apps` (SPEC S4): list, create (token shown once),
-//! rotate with a grace period, delete. Admins only. The same services as the
-//! admin API.
+//! `Settings → Private Apps` (SPEC S4): the list, the "Create a new token"
+//! form (name, description, logo, Read/Write per module, expiry), and the
+//! page that shows a new token once (see `reveal`). The app's own page
+//! (edit, rotate, delete) is `private_app_edit`. Admins only; the same
+//! services as the admin API.
 
+use super::check_form;
+use super::form::{FieldErrors, FormData};
+use super::format::{scope_labels, when, When};
+use super::reveal;
 use super::shell::{Console, Section, Shell};
-use super::{admin_only, check_form};
-use crate::api::rfc3339;
 use crate::error::PageError;
-use crate::extract::RequireSession;
 use crate::state::AppState;
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
+use axum::routing::get;
 use axum::Router;
-use axum_extra::extract::Form;
-use serde::Deserialize;
+use switchboard_core::logo::{self, LogoOwner};
 use switchboard_core::private_app::{self, NewPrivateApp};
-use switchboard_core::records::Module;
-use switchboard_core::session::ActiveSession;
-use switchboard_core::token::PlainToken;
-use switchboard_core::Error;
+use switchboard_core::scope::ScopeSet;
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/settings/private-apps", get(page).post(create))
-        .route("/settings/private-apps/{id}/rotate", post(rotate))
-        .route("/settings/private-apps/{id}/delete", post(remove))
-        .route("/static/console.js", get(script))
-}
-
-async fn script() -> impl IntoResponse {
-    (
-        [
-            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
-            (header::CACHE_CONTROL, "public, max-age=3600"),
-        ],
-        include_str!("../../static/console.js"),
-    )
+        .route("/settings/private-apps", get(list).post(create))
+        .route("/settings/private-apps/new", get(new_form))
+        .route("/settings/private-apps/{id}/token", get(show_token))
+        .merge(super::private_app_edit::router())
 }
 
 struct AppRow {
     id: String,
     logo_url: Option<String>,
+    initial: String,
     name: String,
     description: String,
-    scopes: String,
-    created: String,
-    last_used: String,
-    expires: String,
-}
-
-struct ModuleRow {
-    label: String,
-    read: String,
-    write: String,
+    scopes: Vec<String>,
+    created: When,
+    last_used: Option<When>,
+    expires: Option<When>,
 }
 
 #[derive(Template)]
 #[template(path = "console/private_apps.html")]
 struct ListPage {
-    csrf_token: String,
     shell: Shell,
-    error: Option<String>,
     apps: Vec<AppRow>,
-    modules: Vec<ModuleRow>,
-    form_name: String,
-    form_description: String,
+}
+
+/// One module's row in the Read/Write grid.
+pub(super) struct PermRow {
+    pub label: &'static str,
+    pub help: &'static str,
+    pub read: &'static str,
+    pub write: &'static str,
+    pub read_on: bool,
+    pub write_on: bool,
+}
+
+/// The fields shared by the create and edit forms.
+pub(super) struct AppForm {
+    pub name: String,
+    pub description: String,
+    pub perms: Vec<PermRow>,
+    pub expires: String,
+    pub errors: FieldErrors,
+}
+
+impl AppForm {
+    pub(super) fn new(name: &str, description: &str, checked: &[String]) -> AppForm {
+        let on = |s: &str| checked.iter().any(|c| c == s);
+        let rows = [
+            ("Contacts", "", "contacts.read", "contacts.write"),
+            ("Tickets", "", "tickets.read", "tickets.write"),
+            ("Calls", "", "calls.read", "calls.write"),
+            (
+                "Admin",
+                "Apps, users and the audit log",
+                "admin.read",
+                "admin.write",
+            ),
+        ];
+        AppForm {
+            name: name.to_owned(),
+            description: description.to_owned(),
+            perms: rows
+                .into_iter()
+                .map(|(label, help, read, write)| PermRow {
+                    label,
+                    help,
+                    read,
+                    write,
+                    read_on: on(read),
+                    write_on: on(write),
+                })
+                .collect(),
+            expires: String::new(),
+            errors: FieldErrors::default(),
+        }
+    }
+
+    /// Check the fields the create and edit forms share, noting every
+    /// problem at its field.
+    pub(super) fn parse(
+        &mut self,
+        form: &FormData,
+        logo_bytes: Option<&[u8]>,
+    ) -> Result<Option<(String, String, ScopeSet)>, switchboard_core::Error> {
+        let name = private_app::parse_app_name(form.get("name"));
+        let description = private_app::parse_description(form.get("description"));
+        let checked = form.all("scope");
+        let scopes = if checked.is_empty() {
+            self.errors.add(
+                "scope",
+                "Choose at least one permission: tick Read or Write for a module.",
+            );
+            None
+        } else {
+            self.keep(private_app::parse_scopes(&checked))?
+        };
+        if let Some(bytes) = logo_bytes {
+            self.keep(logo::validate(bytes))?;
+        }
+        let name = self.keep(name)?;
+        let description = self.keep(description)?;
+        Ok(match (name, description, scopes) {
+            (Some(n), Some(d), Some(s)) if self.errors.is_empty() => Some((n, d, s)),
+            _ => None,
+        })
+    }
+
+    /// A value, or its validation error noted at its field.
+    pub(super) fn keep<T>(
+        &mut self,
+        r: Result<T, switchboard_core::Error>,
+    ) -> Result<Option<T>, switchboard_core::Error> {
+        match r {
+            Ok(v) => Ok(Some(v)),
+            Err(e) => self.errors.take(e, FIELDS).map(|()| None),
+        }
+    }
+}
+
+/// (service field, form field, label) for error messages.
+const FIELDS: &[(&str, &str, &str)] = &[
+    ("name", "name", "Name"),
+    ("description", "description", "Description"),
+    ("scopes", "scope", "Permissions"),
+    ("expiresInDays", "expires_in_days", "Expiry"),
+    ("expires", "expires_in_days", "Expiry"),
+    ("logo", "logo", "The logo"),
+];
+
+#[derive(Template)]
+#[template(path = "console/private_app_new.html")]
+struct NewPage {
+    shell: Shell,
+    form: AppForm,
 }
 
 #[derive(Template)]
-#[template(path = "console/token_created.html")]
+#[template(path = "console/private_app_token.html")]
 struct TokenPage {
     shell: Shell,
+    id: String,
     app_name: String,
-    token: String,
+    token: Option<String>,
 }
 
-fn modules() -> Vec<ModuleRow> {
-    let mut rows: Vec<ModuleRow> = Module::ALL
-        .iter()
-        .map(|m| ModuleRow {
-            label: m.name().to_owned(),
-            read: m.read_scope().as_str().to_owned(),
-            write: m.write_scope().as_str().to_owned(),
-        })
-        .collect();
-    rows.push(ModuleRow {
-        label: "admin (apps, users, audit log)".into(),
-        read: "admin.read".into(),
-        write: "admin.write".into(),
-    });
-    rows
+pub(super) fn logo_url(id: Option<&String>) -> Option<String> {
+    id.map(|l| format!("/logos/{l}"))
 }
 
-async fn render_list(
-    state: &AppState,
-    s: &ActiveSession,
-    status: StatusCode,
-    error: Option<String>,
-    form: Option<&CreateForm>,
-) -> Result<Response, PageError> {
-    let apps = state.services.list_private_apps(&s.account.id).await?;
+/// The first letter of a name, for an app without a logo.
+pub(super) fn initial(name: &str) -> String {
+    name.chars()
+        .next()
+        .map(|c| c.to_uppercase().collect())
+        .unwrap_or_default()
+}
+
+async fn list(State(state): State<AppState>, mut c: Console) -> Result<Response, PageError> {
+    c.admin_only()?;
+    let apps = state.services.list_private_apps(&c.s.account.id).await?;
+    let now = c.now;
     let page = ListPage {
-        csrf_token: s.session.csrf_token.clone(),
-        shell: Shell::new(s, Section::PrivateApps, None),
-        error,
+        shell: c.shell(Section::PrivateApps),
         apps: apps
             .into_iter()
             .map(|v| AppRow {
-                logo_url: v.app.logo_id.as_ref().map(|l| format!("/logos/{l}")),
+                logo_url: logo_url(v.app.logo_id.as_ref()),
+                initial: initial(&v.app.name),
                 id: v.app.id,
                 name: v.app.name,
                 description: v.app.description,
-                scopes: v.app.scopes.to_spaced(),
-                created: rfc3339(v.app.created_at),
-                last_used: v.last_used_at.map_or_else(|| "never".to_owned(), rfc3339),
-                expires: v.expires_at.map_or_else(|| "never".to_owned(), rfc3339),
+                scopes: scope_labels(&v.app.scopes),
+                created: when(v.app.created_at, now),
+                last_used: v.last_used_at.map(|t| when(t, now)),
+                expires: v.expires_at.map(|t| when(t, now)),
             })
             .collect(),
-        modules: modules(),
-        form_name: form.map(|f| f.name.clone()).unwrap_or_default(),
-        form_description: form.map(|f| f.description.clone()).unwrap_or_default(),
     };
-    Ok((status, Html(page.render()?)).into_response())
+    Ok(Html(page.render()?).into_response())
 }
 
-/// The one page that shows a token: never cached, never redirected to.
-fn token_page(
-    s: &ActiveSession,
-    app_name: String,
-    token: PlainToken,
-) -> Result<Response, PageError> {
-    let page = TokenPage {
-        shell: Shell::new(s, Section::PrivateApps, None),
-        app_name,
-        token: token.expose().to_owned(),
-    };
-    let mut res = Html(page.render()?).into_response();
-    res.headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    Ok(res)
-}
-
-async fn page(State(state): State<AppState>, c: Console) -> Result<Response, PageError> {
+async fn new_form(mut c: Console) -> Result<Response, PageError> {
     c.admin_only()?;
-    render_list(&state, &c.s, StatusCode::OK, None, None).await
-}
-
-#[derive(Deserialize)]
-struct CreateForm {
-    #[serde(default)]
-    csrf_token: String,
-    #[serde(default)]
-    name: String,
-    #[serde(default)]
-    description: String,
-    #[serde(default)]
-    scope: Vec<String>,
-    #[serde(default)]
-    expires_in_days: String,
+    let page = NewPage {
+        shell: c.shell(Section::PrivateApps),
+        form: AppForm::new("", "", &[]),
+    };
+    Ok(Html(page.render()?).into_response())
 }
 
 async fn create(
     State(state): State<AppState>,
     headers: HeaderMap,
-    RequireSession(s): RequireSession,
-    Form(form): Form<CreateForm>,
+    mut c: Console,
+    mut form: FormData,
 ) -> Result<Response, PageError> {
-    admin_only(&s)?;
-    check_form(&headers, &state, &s, &form.csrf_token)?;
-    let parsed = (|| {
-        let expiry = match form.expires_in_days.trim() {
-            "" => None,
-            d => Some(
-                d.parse()
-                    .map_err(|_| Error::invalid("expires", "choose an expiry from the list"))?,
-            ),
+    c.admin_only()?;
+    check_form(&headers, &state, &c.s, form.get("csrf_token"))?;
+    let logo_bytes = form.take_file("logo");
+    let mut view = AppForm::new(
+        form.get("name"),
+        form.get("description"),
+        &form.all("scope"),
+    );
+    view.expires = form.get("expires_in_days").to_owned();
+    let expiry = match form.get("expires_in_days").trim() {
+        "" => Ok(None),
+        d => d.parse::<u32>().map(Some).map_err(|_| {
+            switchboard_core::Error::invalid("expiresInDays", "choose an expiry from the list")
+        }),
+    }
+    .and_then(private_app::parse_expiry);
+    let expiry = view.keep(expiry)?;
+    let parsed = view.parse(&form, logo_bytes.as_deref())?;
+    let (Some((name, description, scopes)), Some(expires_in_days)) = (parsed, expiry) else {
+        let page = NewPage {
+            shell: c.shell(Section::PrivateApps),
+            form: view,
         };
-        Ok::<_, Error>(NewPrivateApp {
-            name: private_app::parse_app_name(&form.name)?,
-            description: private_app::parse_description(&form.description)?,
-            scopes: private_app::parse_scopes(&form.scope)?,
-            expires_in_days: private_app::parse_expiry(expiry)?,
-        })
-    })();
-    let input = match parsed {
-        Ok(i) => i,
-        Err(e @ Error::Invalid { .. }) => {
-            return render_list(
-                &state,
-                &s,
-                StatusCode::BAD_REQUEST,
-                Some(e.to_string()),
-                Some(&form),
-            )
-            .await
-        }
-        Err(e) => return Err(e.into()),
+        return Ok((StatusCode::BAD_REQUEST, Html(page.render()?)).into_response());
     };
-    let actor = format!("user:{}", s.user.id);
-    let (view, token) = state
+    let input = NewPrivateApp {
+        name,
+        description,
+        scopes,
+        expires_in_days,
+    };
+    let actor = c.actor();
+    let (created, token) = state
         .services
-        .create_private_app(&s.account.id, &actor, input)
+        .create_private_app(&c.s.account.id, &actor, input)
         .await?;
-    token_page(&s, view.app.name, token)
+    let id = created.app.id;
+    if let Some(bytes) = logo_bytes {
+        state
+            .services
+            .set_logo(LogoOwner::PrivateApp, &c.s.account.id, &actor, &id, bytes)
+            .await?;
+    }
+    let mut res = Redirect::to(&reveal::page(&id)).into_response();
+    if let Some(v) = reveal::set(&state, &c.s, &id, &token) {
+        res.headers_mut().append(header::SET_COOKIE, v);
+    }
+    Ok(res)
 }
 
-#[derive(Deserialize)]
-struct RotateForm {
-    #[serde(default)]
-    csrf_token: String,
-    #[serde(default)]
-    grace_seconds: Option<i64>,
-}
-
-async fn rotate(
+/// The new token, once. Never cached; a reload says it was already shown.
+async fn show_token(
     State(state): State<AppState>,
     headers: HeaderMap,
-    RequireSession(s): RequireSession,
+    mut c: Console,
     Path(id): Path<String>,
-    Form(form): Form<RotateForm>,
 ) -> Result<Response, PageError> {
-    admin_only(&s)?;
-    check_form(&headers, &state, &s, &form.csrf_token)?;
-    let grace = private_app::parse_grace(form.grace_seconds)?;
-    let actor = format!("user:{}", s.user.id);
-    let (view, token) = state
-        .services
-        .rotate_private_app(&s.account.id, &actor, &id, grace)
-        .await?;
-    token_page(&s, view.app.name, token)
-}
-
-#[derive(Deserialize)]
-struct DeleteForm {
-    #[serde(default)]
-    csrf_token: String,
-}
-
-async fn remove(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    RequireSession(s): RequireSession,
-    Path(id): Path<String>,
-    Form(form): Form<DeleteForm>,
-) -> Result<Response, PageError> {
-    admin_only(&s)?;
-    check_form(&headers, &state, &s, &form.csrf_token)?;
-    let actor = format!("user:{}", s.user.id);
-    state
-        .services
-        .delete_private_app(&s.account.id, &actor, &id)
-        .await?;
-    Ok(Redirect::to("/settings/private-apps").into_response())
+    c.admin_only()?;
+    let view = state.services.get_private_app(&c.s.account.id, &id).await?;
+    let token = reveal::take(&headers, &state, &c.s, &id);
+    let page = TokenPage {
+        shell: c.shell(Section::PrivateApps),
+        id,
+        app_name: view.app.name,
+        token: token.as_ref().map(reveal::expose),
+    };
+    let mut res = Html(page.render()?).into_response();
+    let h = res.headers_mut();
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    if token.is_some() {
+        if let Some(v) = reveal::clear(&state) {
+            h.append(header::SET_COOKIE, v);
+        }
+    }
+    Ok(res)
 }
