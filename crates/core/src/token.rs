@@ -172,7 +172,9 @@ impl TokenHash {
 
 impl fmt::Debug for TokenHash {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "TokenHash({}…)", &self.0[..8.min(self.0.len())])
+        // By characters: a stored value is not guaranteed to be ASCII hex.
+        let start: String = self.0.chars().take(8).collect();
+        write!(f, "TokenHash({start}…)")
     }
 }
 
@@ -247,6 +249,13 @@ mod tests {
         let shown = format!("{t:?}");
         assert!(!shown.contains(&t.expose()[8..]));
         assert!(!format!("{:?}", t.hash()).contains(&t.hash().as_str()[10..]));
+    }
+
+    #[test]
+    fn debug_of_a_non_ascii_stored_hash_does_not_panic() {
+        // Found by fuzz/fuzz_targets/token_parse.rs: byte 8 fell inside a 'ß'.
+        let h = TokenHash::from_stored("abcdefgßh".into());
+        assert_eq!(format!("{h:?}"), "TokenHash(abcdefgß…)");
     }
 
     #[test]
