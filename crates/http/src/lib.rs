@@ -4,6 +4,7 @@
 
 mod admin;
 mod api;
+mod audit_context;
 mod console;
 mod error;
 mod extract;
@@ -16,6 +17,10 @@ mod request_metrics;
 mod state;
 
 pub use state::{AppState, HttpConfig};
+
+// The OAuth endpoints' pure input parsers, public for the fuzz targets (fuzz/).
+pub use oauth::client::{basic_credentials, MalformedBasic, OAuthForm, RepeatedParameter};
+pub use oauth::token::token_request;
 
 use axum::Router;
 
@@ -38,6 +43,10 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             console::frame,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            audit_context::client_ip,
         ))
         .with_state(state);
     middleware::apply(app, timeout)

@@ -2,7 +2,7 @@
 //! revocation, introspection, metadata.
 
 pub(crate) mod authorize;
-mod client;
+pub(crate) mod client;
 pub(crate) mod metadata;
 pub(crate) mod token;
 

@@ -160,20 +160,10 @@ pub(crate) async fn token(
         Ok(found) => found,
         Err(res) => return res,
     };
-    let req = TokenRequest {
-        grant_type: form.get("grant_type"),
-        code: form.get("code"),
-        redirect_uri: form.get("redirect_uri").or(form.get("redirect_url")),
-        code_verifier: form.get("code_verifier"),
-        refresh_token: form.get("refresh_token"),
-        scope: form.get("scope"),
+    let req = match token_request(&form) {
+        Ok(req) => req,
+        Err(e) => return oauth_error(&e, basic),
     };
-    if form.get("redirect_uri").is_some() && form.get("redirect_url").is_some() {
-        return oauth_error(
-            &OAuthError::invalid_request("send redirect_uri or redirect_url, not both"),
-            basic,
-        );
-    }
     match s.services.token(&app, &req).await {
         Ok(t) => no_store(Json(TokenResponse {
             access_token: t.access_token.expose().to_owned(),
@@ -184,6 +174,24 @@ pub(crate) async fn token(
         })),
         Err(e) => oauth_error(&e, basic),
     }
+}
+
+/// The token endpoint's parameters from its form: empty values count as
+/// absent, and `redirect_url` is an alias of `redirect_uri` (not both).
+pub fn token_request(form: &OAuthForm) -> Result<TokenRequest<'_>, OAuthError> {
+    if form.get("redirect_uri").is_some() && form.get("redirect_url").is_some() {
+        return Err(OAuthError::invalid_request(
+            "send redirect_uri or redirect_url, not both",
+        ));
+    }
+    Ok(TokenRequest {
+        grant_type: form.get("grant_type"),
+        code: form.get("code"),
+        redirect_uri: form.get("redirect_uri").or(form.get("redirect_url")),
+        code_verifier: form.get("code_verifier"),
+        refresh_token: form.get("refresh_token"),
+        scope: form.get("scope"),
+    })
 }
 
 /// RFC 7009: revoke a token issued to this client (revoking a refresh token
