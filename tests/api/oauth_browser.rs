@@ -2,6 +2,8 @@
 //! chromedriver): sign in, Allow, and land on the client's redirect URI with
 //! a code. Skipped without chromedriver unless `SWITCHBOARD_TEST_BROWSER=require`.
 
+use crate::browser::sign_up_in_browser;
+use crate::browser_support::{check_page, flash_text, logo_files, wait_for_path};
 use crate::helpers::{
     fill, json_of, oauth_app, string, webdriver, Backend, OAuthClient, TestApp, OAUTH, PASSWORD,
 };
@@ -92,5 +94,186 @@ async fn a_user_signs_in_and_allows_an_app_in_the_browser() {
         .2;
     assert_eq!(me["user"]["email"], "cr@browser.example");
     assert_eq!(me["app"]["name"], "Browser App");
+    driver.client.clone().close().await.unwrap();
+}
+
+/// An admin registers an OAuth app in the console (errors at the fields, the
+/// form keeps what was typed), reveals and rotates its secret, a user allows
+/// it by clicking, and revoking it under Connected apps kills its token.
+#[tokio::test]
+async fn an_admin_registers_an_app_a_user_allows_it_and_revokes_it_in_the_browser() {
+    let Some(driver) = webdriver().await else {
+        return;
+    };
+    let c = &driver.client;
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    sign_up_in_browser(
+        c,
+        &app,
+        "Consent Co",
+        "Connie Sent",
+        "connie@consent.example",
+    )
+    .await;
+    let (png, _) = logo_files();
+    let redirect = app.url("/healthz");
+
+    // A form with no redirect URI: the error at its field, the scopes kept.
+    c.goto(&app.url("/settings/oauth-apps")).await.unwrap();
+    check_page(c, "oauth-apps-empty").await;
+    click(c, "#new-app").await;
+    c.wait().for_element(Locator::Id("create")).await.unwrap();
+    check_page(c, "oauth-app-new").await;
+    fill(c, "#name", "Helpdesk Sync").await;
+    click(c, "input[name=scope][value='contacts.read']").await;
+    click(c, "#create button[type=submit]").await;
+    let err = c
+        .wait()
+        .for_element(Locator::Id("redirect-error"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(err, "Add at least one redirect URI.");
+    let kept = c
+        .find(Locator::Css("input[name=scope][value='contacts.read']"))
+        .await
+        .unwrap();
+    assert!(
+        kept.is_selected().await.unwrap(),
+        "the checked scope is kept"
+    );
+    assert_eq!(
+        c.find(Locator::Id("name"))
+            .await
+            .unwrap()
+            .prop("value")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("Helpdesk Sync")
+    );
+    check_page(c, "oauth-app-new-errors").await;
+
+    // Register it: a logo and a redirect URI on this server.
+    fill(c, "#redirect_uris", &redirect).await;
+    c.find(Locator::Css("#logo"))
+        .await
+        .unwrap()
+        .send_keys(png.to_str().unwrap())
+        .await
+        .unwrap();
+    click(c, "#create button[type=submit]").await;
+    c.wait()
+        .for_element(Locator::Id("client-id"))
+        .await
+        .unwrap();
+    assert!(flash_text(c).await.contains("registered"));
+    let client_id = c
+        .find(Locator::Id("client-id"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        c.find(Locator::Id("authorize-url"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap(),
+        format!("{}{OAUTH}/authorize", app.issuer())
+    );
+    click(c, "#secret-details summary").await;
+    let secret = c
+        .find(Locator::Id("client-secret"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(secret.starts_with("swb_cs_"), "{secret}");
+    check_page(c, "oauth-app-detail").await;
+
+    // Rotating asks first; the new secret differs.
+    click(c, "#rotate-secret").await;
+    c.wait().for_element(Locator::Id("confirm")).await.unwrap();
+    check_page(c, "oauth-app-confirm-rotate").await;
+    click(c, "#confirm").await;
+    c.wait().for_element(Locator::Id("flash")).await.unwrap();
+    click(c, "#secret-details summary").await;
+    let rotated = c
+        .find(Locator::Id("client-secret"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(rotated.starts_with("swb_cs_") && rotated != secret);
+
+    // The consent page: the logo, Allow as the primary button.
+    let client = OAuthClient::of(&json!({
+        "clientId": client_id, "clientSecret": rotated, "redirectUris": [redirect],
+    }));
+    let query = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(&client.code_request("contacts.read"))
+        .finish();
+    c.goto(&app.url(&format!("{OAUTH}/authorize?{query}")))
+        .await
+        .unwrap();
+    c.wait().for_element(Locator::Id("allow")).await.unwrap();
+    assert!(
+        c.find(Locator::Css(".consent img.logo")).await.is_ok(),
+        "the app's logo"
+    );
+    let allow = c
+        .find(Locator::Id("allow"))
+        .await
+        .unwrap()
+        .attr("class")
+        .await
+        .unwrap();
+    let deny = c
+        .find(Locator::Id("deny"))
+        .await
+        .unwrap()
+        .attr("class")
+        .await
+        .unwrap();
+    assert!(allow.unwrap().contains("btn-primary") && deny.unwrap().contains("btn-secondary"));
+    check_page(c, "consent").await;
+    click(c, "#allow").await;
+    let landed = wait_for_path(c, "/healthz").await;
+    let code = landed
+        .query_pairs()
+        .find(|(k, _)| k == "code")
+        .map(|(_, v)| v.into_owned())
+        .expect("a code");
+    let (status, _, tokens) = app.exchange(&client, &code, &[]).await;
+    assert_eq!(status, StatusCode::OK, "{tokens}");
+    let token = string(&tokens["access_token"]);
+    assert_eq!(app.me_status(&token).await, StatusCode::OK);
+
+    // Connected apps: revoke asks first, then the token is refused.
+    c.goto(&app.url("/settings/connected-apps")).await.unwrap();
+    assert!(c.source().await.unwrap().contains("Contacts: read"));
+    check_page(c, "connected-apps").await;
+    click(c, "td.actions button").await;
+    c.wait().for_element(Locator::Id("confirm")).await.unwrap();
+    check_page(c, "connected-app-confirm-revoke").await;
+    click(c, "#confirm").await;
+    c.wait().for_element(Locator::Id("flash")).await.unwrap();
+    assert!(flash_text(c).await.contains("revoked"));
+    assert_eq!(app.me_status(&token).await, StatusCode::UNAUTHORIZED);
+
+    // Delete the app, after a confirmation.
+    c.goto(&app.url("/settings/oauth-apps")).await.unwrap();
+    click(c, "td a[href^='/settings/oauth-apps/']").await;
+    click(c, "#delete-app").await;
+    click(c, "#confirm").await;
+    wait_for_path(c, "/settings/oauth-apps").await;
+    assert!(flash_text(c).await.contains("deleted"));
     driver.client.clone().close().await.unwrap();
 }

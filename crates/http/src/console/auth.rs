@@ -42,6 +42,25 @@ struct LoginPage {
     error: Option<String>,
     next: String,
     email: String,
+    /// The OAuth app this sign-in continues to, if any: (name, logo URL).
+    signing_in_for: Option<(String, Option<String>)>,
+}
+
+/// The app behind an authorization request waiting in `next`, so the sign-in
+/// page can say whom the user signs in for.
+async fn oauth_app_of(state: &AppState, next: &str) -> Option<(String, Option<String>)> {
+    let query = next.strip_prefix("/services/oauth2/v1/authorize?")?;
+    let client_id = url::form_urlencoded::parse(query.as_bytes())
+        .find(|(k, _)| k == "client_id")?
+        .1
+        .into_owned();
+    let (app, _) = state
+        .services
+        .store
+        .find_oauth_app_by_client_id(&client_id)
+        .await
+        .ok()??;
+    Some((app.name, app.logo_id.map(|l| format!("/logos/{l}"))))
 }
 
 /// Render a pre-session form, issuing the CSRF cookie if the browser lacks one.
@@ -181,12 +200,14 @@ async fn login_page(
     }
     let (csrf_token, new) = form_csrf(cookie);
     let csp = oauth_return_csp(&next);
+    let signing_in_for = oauth_app_of(&state, &next).await;
     render_form(
         &state,
         StatusCode::OK,
         LoginPage {
             csrf_token,
             next,
+            signing_in_for,
             ..Default::default()
         },
         new,
@@ -257,11 +278,13 @@ async fn login(
                 ),
                 _ => return Err(e.into()),
             };
+            let signing_in_for = oauth_app_of(&state, &next).await;
             let page = LoginPage {
                 csrf_token: expected,
                 error: Some(e.to_string()),
                 next,
                 email: form.email,
+                signing_in_for,
             };
             render_form(&state, status, page, None, extra)
         }

@@ -7,6 +7,7 @@ mod connected_apps;
 pub(crate) mod flash;
 pub(crate) mod form;
 pub(crate) mod format;
+mod oauth_app_page;
 mod oauth_apps;
 mod private_app_edit;
 mod private_apps;
@@ -24,7 +25,6 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::Router;
 use subtle::ConstantTimeEq;
-use switchboard_core::account::Role;
 use switchboard_core::session::ActiveSession;
 
 pub fn router() -> Router<AppState> {
@@ -125,18 +125,6 @@ async fn framed_error(state: &AppState, headers: &HeaderMap, err: &PageError) ->
     };
     let html = page.render().ok()?;
     Some((err.status, Html(html)).into_response())
-}
-
-/// Pages that only account admins may use.
-fn admin_only(s: &ActiveSession) -> Result<(), PageError> {
-    if s.user.role == Role::Admin {
-        Ok(())
-    } else {
-        Err(PageError::new(
-            StatusCode::FORBIDDEN,
-            "Only account admins can manage apps.",
-        ))
-    }
 }
 
 /// A signed-in form post: same origin (when the browser says) and the

@@ -1,268 +1,339 @@
-//! `Settings → Integrations → OAuth 2.0` (SPEC S5.1): list, create, view
-//! (client ID, secret, redirect URIs), rotate the secret, delete. Admins
-//! only; the same services as the admin API.
+//! `Settings → Integrations → OAuth 2.0` (SPEC S5.1): the list and the
+//! "Register a new app" form. The app's own page (client ID, secret,
+//! edit, rotate, delete) is `oauth_app_page`. Admins only; the same services
+//! as the admin API.
 
-use super::shell::{Section, Shell};
-use super::{admin_only, check_form};
-use crate::api::rfc3339;
+use super::check_form;
+use super::flash::{self, Flash};
+use super::form::{FieldErrors, FormData};
+use super::format::{scope_label, scope_labels, when, When};
+use super::private_apps::{initial, logo_url};
+use super::shell::{Console, Section, Shell};
 use crate::error::PageError;
-use crate::extract::RequireSession;
 use crate::state::AppState;
 use askama::Template;
-use axum::extract::{Path, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
-use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
 use axum::Router;
-use axum_extra::extract::Form;
-use serde::Deserialize;
-use switchboard_core::oauth::app::{OAuthAppView, Registration};
+use switchboard_core::logo::{self, LogoOwner};
+use switchboard_core::oauth::app::{
+    self as oauth_app, AccessTokenLifetime, ClientType, NewOAuthApp, Visibility,
+};
+use switchboard_core::private_app;
 use switchboard_core::scope::Scope;
-use switchboard_core::session::ActiveSession;
 use switchboard_core::Error;
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/settings/oauth-apps", get(list_page).post(create))
-        .route("/settings/oauth-apps/{id}", get(app_page))
-        .route(
-            "/settings/oauth-apps/{id}/rotate-secret",
-            post(rotate_secret),
-        )
-        .route("/settings/oauth-apps/{id}/delete", post(remove))
+        .route("/settings/oauth-apps", get(list).post(create))
+        .route("/settings/oauth-apps/new", get(new_form))
+        .merge(super::oauth_app_page::router())
 }
 
 struct AppRow {
     id: String,
+    logo_url: Option<String>,
+    initial: String,
     name: String,
     client_id: String,
     kind: &'static str,
-    scopes: String,
-    created: String,
+    visibility: &'static str,
+    scopes: Vec<String>,
+    created: When,
 }
 
 #[derive(Template)]
 #[template(path = "console/oauth_apps.html")]
 struct ListPage {
-    csrf_token: String,
     shell: Shell,
-    error: Option<String>,
     apps: Vec<AppRow>,
-    scopes: Vec<(&'static str, &'static str)>,
-    form_name: String,
-    form_description: String,
-    form_redirect_uris: String,
 }
+
+pub(super) struct ScopeBox {
+    pub value: &'static str,
+    pub label: String,
+    pub help: &'static str,
+    pub checked: bool,
+}
+
+/// The registration form's fields, as typed.
+pub(super) struct OAuthForm {
+    pub name: String,
+    pub description: String,
+    pub redirect_uris: String,
+    pub scopes: Vec<ScopeBox>,
+    pub visibility: String,
+    pub client_type: String,
+    pub require_pkce: bool,
+    pub lifetime: String,
+    pub errors: FieldErrors,
+}
+
+impl OAuthForm {
+    pub(super) fn blank() -> OAuthForm {
+        OAuthForm::with(
+            "",
+            "",
+            String::new(),
+            &[],
+            "private",
+            "confidential",
+            false,
+            "never",
+        )
+    }
+
+    #[expect(clippy::too_many_arguments, reason = "one per form field")]
+    pub(super) fn with(
+        name: &str,
+        description: &str,
+        redirect_uris: String,
+        checked: &[String],
+        visibility: &str,
+        client_type: &str,
+        require_pkce: bool,
+        lifetime: &str,
+    ) -> OAuthForm {
+        OAuthForm {
+            name: name.to_owned(),
+            description: description.to_owned(),
+            redirect_uris,
+            scopes: Scope::ALL
+                .iter()
+                .filter(|s| s.grantable_to_oauth_app())
+                .map(|s| ScopeBox {
+                    value: s.as_str(),
+                    label: scope_label(*s),
+                    help: s.describe(),
+                    checked: checked.iter().any(|c| c == s.as_str()),
+                })
+                .collect(),
+            visibility: visibility.to_owned(),
+            client_type: client_type.to_owned(),
+            require_pkce,
+            lifetime: lifetime.to_owned(),
+            errors: FieldErrors::default(),
+        }
+    }
+
+    /// The form as submitted, to show again.
+    pub(super) fn from(form: &FormData) -> OAuthForm {
+        let or = |v: &str, d: &'static str| {
+            if v.is_empty() {
+                d.to_owned()
+            } else {
+                v.to_owned()
+            }
+        };
+        OAuthForm::with(
+            form.get("name"),
+            form.get("description"),
+            form.get("redirect_uris").to_owned(),
+            &form.all("scope"),
+            &or(form.get("visibility"), "private"),
+            &or(form.get("client_type"), "confidential"),
+            form.has("require_pkce"),
+            &or(form.get("access_token_lifetime"), "never"),
+        )
+    }
+
+    fn keep<T>(&mut self, r: Result<T, Error>) -> Result<Option<T>, Error> {
+        match r {
+            Ok(v) => Ok(Some(v)),
+            Err(Error::Invalid { field, message }) if field.starts_with("redirectUris[") => {
+                let line = field
+                    .trim_start_matches("redirectUris[")
+                    .trim_end_matches(']')
+                    .parse::<usize>()
+                    .map_or(1, |i| i + 1);
+                let why = message
+                    .split_once("\" ")
+                    .map_or(message.as_str(), |(_, w)| w);
+                self.errors.add(
+                    "redirect_uris",
+                    format!("The redirect URI on line {line} {why}."),
+                );
+                Ok(None)
+            }
+            Err(e) => self.errors.take(e, FIELDS).map(|()| None),
+        }
+    }
+
+    /// Check every field, noting each problem at its field.
+    pub(super) fn parse(
+        &mut self,
+        logo_bytes: Option<&[u8]>,
+    ) -> Result<Option<NewOAuthApp>, Error> {
+        let name = private_app::parse_app_name(&self.name);
+        let name = self.keep(name)?;
+        let description = private_app::parse_description(&self.description);
+        let description = self.keep(description)?;
+        let uris: Vec<String> = self
+            .redirect_uris
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(str::to_owned)
+            .collect();
+        let redirect_uris = if uris.is_empty() {
+            self.errors
+                .add("redirect_uris", "Add at least one redirect URI.");
+            None
+        } else {
+            self.keep(oauth_app::parse_redirect_uris(&uris))?
+        };
+        let checked: Vec<String> = self
+            .scopes
+            .iter()
+            .filter(|s| s.checked)
+            .map(|s| s.value.to_owned())
+            .collect();
+        let scopes = if checked.is_empty() {
+            self.errors
+                .add("scope", "Choose at least one scope the app may ask for.");
+            None
+        } else {
+            self.keep(oauth_app::parse_scopes(&checked))?
+        };
+        let visibility = self.keep(Visibility::parse(&self.visibility.clone()))?;
+        let client_type = self.keep(ClientType::parse(&self.client_type.clone()))?;
+        let lifetime = self.keep(AccessTokenLifetime::parse(&self.lifetime.clone()))?;
+        if let Some(bytes) = logo_bytes {
+            self.keep(logo::validate(bytes))?;
+        }
+        Ok(
+            match (
+                name,
+                description,
+                redirect_uris,
+                scopes,
+                visibility,
+                client_type,
+                lifetime,
+            ) {
+                (Some(n), Some(d), Some(r), Some(s), Some(v), Some(c), Some(l))
+                    if self.errors.is_empty() =>
+                {
+                    Some(NewOAuthApp {
+                        name: n,
+                        description: d,
+                        redirect_uris: r,
+                        scopes: s,
+                        visibility: v,
+                        client_type: c,
+                        require_pkce: self.require_pkce,
+                        access_token_lifetime: l,
+                    })
+                }
+                _ => None,
+            },
+        )
+    }
+}
+
+const FIELDS: &[(&str, &str, &str)] = &[
+    ("name", "name", "Name"),
+    ("description", "description", "Description"),
+    ("redirectUris", "redirect_uris", "Redirect URIs"),
+    ("scopes", "scope", "Scopes"),
+    ("visibility", "visibility", "Visibility"),
+    ("clientType", "client_type", "Client type"),
+    ("requirePkce", "require_pkce", "PKCE"),
+    (
+        "accessTokenLifetime",
+        "access_token_lifetime",
+        "Access-token lifetime",
+    ),
+    ("logo", "logo", "The logo"),
+];
 
 #[derive(Template)]
-#[template(path = "console/oauth_app.html")]
-struct AppPage {
-    csrf_token: String,
+#[template(path = "console/oauth_app_new.html")]
+struct NewPage {
     shell: Shell,
+    form: OAuthForm,
+    editing: bool,
     id: String,
-    name: String,
-    logo_url: Option<String>,
-    client_id: String,
-    client_secret: Option<String>,
-    redirect_uris: Vec<String>,
-    scopes: String,
-    visibility: &'static str,
-    client_type: &'static str,
-    require_pkce: bool,
-    lifetime: &'static str,
-    authorize_url: String,
-    token_url: String,
 }
 
-#[derive(Deserialize, Default)]
-struct CreateForm {
-    #[serde(default)]
-    csrf_token: String,
-    #[serde(default)]
-    name: String,
-    #[serde(default)]
-    description: String,
-    #[serde(default)]
-    redirect_uris: String,
-    #[serde(default)]
-    scope: Vec<String>,
-    #[serde(default)]
-    visibility: Option<String>,
-    #[serde(default)]
-    client_type: Option<String>,
-    #[serde(default)]
-    require_pkce: Option<String>,
-    #[serde(default)]
-    access_token_lifetime: Option<String>,
-}
-
-async fn render_list(
-    state: &AppState,
-    s: &ActiveSession,
-    status: StatusCode,
-    error: Option<String>,
-    form: &CreateForm,
-) -> Result<Response, PageError> {
-    let apps = state.services.list_oauth_apps(&s.account.id).await?;
+async fn list(State(state): State<AppState>, mut c: Console) -> Result<Response, PageError> {
+    c.admin_only()?;
+    let apps = state.services.list_oauth_apps(&c.s.account.id).await?;
+    let now = c.now;
     let page = ListPage {
-        csrf_token: s.session.csrf_token.clone(),
-        shell: Shell::new(s, Section::OAuthApps, None),
-        error,
+        shell: c.shell(Section::OAuthApps),
         apps: apps
             .into_iter()
             .map(|v| AppRow {
+                logo_url: logo_url(v.app.logo_id.as_ref()),
+                initial: initial(&v.app.name),
                 id: v.app.id,
                 name: v.app.name,
                 client_id: v.app.client_id,
-                kind: v.app.client_type.as_str(),
-                scopes: v.app.scopes.to_spaced(),
-                created: rfc3339(v.app.created_at),
+                kind: match v.app.client_type {
+                    ClientType::Confidential => "Confidential",
+                    ClientType::Public => "Public client",
+                },
+                visibility: match v.app.visibility {
+                    Visibility::Private => "This account only",
+                    Visibility::Public => "Any account",
+                },
+                scopes: scope_labels(&v.app.scopes),
+                created: when(v.app.created_at, now),
             })
             .collect(),
-        scopes: Scope::ALL
-            .iter()
-            .filter(|s| s.grantable_to_oauth_app())
-            .map(|s| (s.as_str(), s.describe()))
-            .collect(),
-        form_name: form.name.clone(),
-        form_description: form.description.clone(),
-        form_redirect_uris: form.redirect_uris.clone(),
     };
-    Ok((status, Html(page.render()?)).into_response())
+    Ok(Html(page.render()?).into_response())
 }
 
-async fn list_page(
-    State(state): State<AppState>,
-    RequireSession(s): RequireSession,
-) -> Result<Response, PageError> {
-    admin_only(&s)?;
-    render_list(&state, &s, StatusCode::OK, None, &CreateForm::default()).await
+async fn new_form(mut c: Console) -> Result<Response, PageError> {
+    c.admin_only()?;
+    let page = NewPage {
+        shell: c.shell(Section::OAuthApps),
+        form: OAuthForm::blank(),
+        editing: false,
+        id: String::new(),
+    };
+    Ok(Html(page.render()?).into_response())
 }
 
 async fn create(
     State(state): State<AppState>,
     headers: HeaderMap,
-    RequireSession(s): RequireSession,
-    Form(form): Form<CreateForm>,
+    mut c: Console,
+    mut form: FormData,
 ) -> Result<Response, PageError> {
-    admin_only(&s)?;
-    check_form(&headers, &state, &s, &form.csrf_token)?;
-    let uris: Vec<String> = form
-        .redirect_uris
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .map(str::to_owned)
-        .collect();
-    let parsed = Registration {
-        name: &form.name,
-        description: &form.description,
-        redirect_uris: &uris,
-        scopes: &form.scope,
-        visibility: form.visibility.as_deref(),
-        client_type: form.client_type.as_deref(),
-        require_pkce: form.require_pkce.is_some(),
-        access_token_lifetime: form.access_token_lifetime.as_deref(),
+    c.admin_only()?;
+    check_form(&headers, &state, &c.s, form.get("csrf_token"))?;
+    let logo_bytes = form.take_file("logo");
+    let mut view = OAuthForm::from(&form);
+    let Some(input) = view.parse(logo_bytes.as_deref())? else {
+        let page = NewPage {
+            shell: c.shell(Section::OAuthApps),
+            form: view,
+            editing: false,
+            id: String::new(),
+        };
+        return Ok((StatusCode::BAD_REQUEST, Html(page.render()?)).into_response());
+    };
+    let actor = c.actor();
+    let created = state
+        .services
+        .create_oauth_app(&c.s.account.id, &actor, input)
+        .await?;
+    let id = created.app.id;
+    if let Some(bytes) = logo_bytes {
+        state
+            .services
+            .set_logo(LogoOwner::OAuthApp, &c.s.account.id, &actor, &id, bytes)
+            .await?;
     }
-    .parse();
-    let input = match parsed {
-        Ok(i) => i,
-        Err(e @ Error::Invalid { .. }) => {
-            return render_list(
-                &state,
-                &s,
-                StatusCode::BAD_REQUEST,
-                Some(e.to_string()),
-                &form,
-            )
-            .await
-        }
-        Err(e) => return Err(e.into()),
-    };
-    let actor = format!("user:{}", s.user.id);
-    let view = state
-        .services
-        .create_oauth_app(&s.account.id, &actor, input)
-        .await?;
-    Ok(Redirect::to(&format!("/settings/oauth-apps/{}", view.app.id)).into_response())
-}
-
-fn render_app(state: &AppState, s: &ActiveSession, v: OAuthAppView) -> Result<Response, PageError> {
-    let base = format!(
-        "{}/services/oauth2/v1",
-        state.config.issuer.trim_end_matches('/')
-    );
-    let a = v.app;
-    let page = AppPage {
-        csrf_token: s.session.csrf_token.clone(),
-        shell: Shell::new(s, Section::OAuthApps, None),
-        logo_url: a.logo_id.as_ref().map(|l| format!("/logos/{l}")),
-        id: a.id,
-        name: a.name,
-        client_id: a.client_id,
-        client_secret: v.client_secret,
-        redirect_uris: a.redirect_uris,
-        scopes: a.scopes.to_spaced(),
-        visibility: a.visibility.as_str(),
-        client_type: a.client_type.as_str(),
-        require_pkce: a.require_pkce,
-        lifetime: a.access_token_lifetime.as_str(),
-        authorize_url: format!("{base}/authorize"),
-        token_url: format!("{base}/token"),
-    };
-    let mut res = Html(page.render()?).into_response();
-    // The page shows the client secret.
-    res.headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    Ok(res)
-}
-
-async fn app_page(
-    State(state): State<AppState>,
-    RequireSession(s): RequireSession,
-    Path(id): Path<String>,
-) -> Result<Response, PageError> {
-    admin_only(&s)?;
-    let view = state.services.get_oauth_app(&s.account.id, &id).await?;
-    render_app(&state, &s, view)
-}
-
-#[derive(Deserialize)]
-struct CsrfForm {
-    #[serde(default)]
-    csrf_token: String,
-}
-
-async fn rotate_secret(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    RequireSession(s): RequireSession,
-    Path(id): Path<String>,
-    Form(form): Form<CsrfForm>,
-) -> Result<Response, PageError> {
-    admin_only(&s)?;
-    check_form(&headers, &state, &s, &form.csrf_token)?;
-    let actor = format!("user:{}", s.user.id);
-    let view = state
-        .services
-        .rotate_oauth_app_secret(&s.account.id, &actor, &id)
-        .await?;
-    render_app(&state, &s, view)
-}
-
-async fn remove(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    RequireSession(s): RequireSession,
-    Path(id): Path<String>,
-    Form(form): Form<CsrfForm>,
-) -> Result<Response, PageError> {
-    admin_only(&s)?;
-    check_form(&headers, &state, &s, &form.csrf_token)?;
-    let actor = format!("user:{}", s.user.id);
-    state
-        .services
-        .delete_oauth_app(&s.account.id, &actor, &id)
-        .await?;
-    Ok(Redirect::to("/settings/oauth-apps").into_response())
+    Ok(flash::redirect(
+        &state,
+        &c.s,
+        &format!("/settings/oauth-apps/{id}"),
+        Flash::success("App registered. Give its client ID and secret to the app's developer."),
+    ))
 }

@@ -31,6 +31,7 @@ struct ConsentPage {
     csrf_token: String,
     consent_id: String,
     app_name: String,
+    initial: String,
     logo_url: Option<String>,
     owner_account_name: String,
     description: String,
@@ -177,6 +178,13 @@ fn consent_page(s: &ActiveSession, consent_id: String, req: AuthorizationRequest
         csrf_token: s.session.csrf_token.clone(),
         consent_id,
         app_name: req.app.name.clone(),
+        initial: req
+            .app
+            .name
+            .chars()
+            .next()
+            .map(|c| c.to_uppercase().collect())
+            .unwrap_or_default(),
         logo_url: req.app.logo_id.as_ref().map(|l| format!("/logos/{l}")),
         owner_account_name: req.owner_account_name.clone(),
         description: req.app.description.clone(),
