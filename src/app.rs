@@ -237,6 +237,7 @@ impl Application {
                 .map(|t| t.expose_secret().to_owned()),
             request_timeout: std::time::Duration::from_secs(u64::from(config.request_timeout_secs)),
             trusted_proxies: config.trusted_proxies.clone(),
+            max_json_depth: config.max_json_depth as usize,
         };
         // The console lives at the root of the issuer's origin.
         let console = format!("{}/signup", http.issuer_origin());

@@ -16,6 +16,9 @@ pub const DEFAULT_RATE_LIMIT: u32 = 100;
 pub const DEFAULT_CLIENT_CREDENTIALS_TTL: u32 = 3600;
 pub const DEFAULT_TOKEN_RETENTION_DAYS: u32 = 7;
 pub const DEFAULT_REQUEST_TIMEOUT: u32 = 30;
+pub const DEFAULT_MAX_JSON_DEPTH: u32 = 32;
+/// Well under serde_json's own recursion limit (128), which would answer first.
+const MAX_JSON_DEPTH_CEILING: u32 = 100;
 
 /// Options shared by every command that opens the database.
 #[derive(Debug, Clone, Default, Args)]
@@ -90,6 +93,10 @@ pub struct ServeArgs {
     /// Seconds a request may take before it is answered 408 [default: 30].
     #[arg(long, env = "SWITCHBOARD_REQUEST_TIMEOUT_SECONDS")]
     pub request_timeout_seconds: Option<u32>,
+    /// Levels arrays and objects may nest in a JSON body; deeper is 400 invalid_json
+    /// (1 to 100) [default: 32].
+    #[arg(long, env = "SWITCHBOARD_MAX_JSON_DEPTH")]
+    pub max_json_depth: Option<u32>,
     /// Key sealing OAuth client secrets: base64 of 32 bytes; every node of a cluster needs
     /// the same key [default: generated into <data-dir>/server.key on first start].
     #[arg(long, env = "SWITCHBOARD_SERVER_KEY", hide_env_values = true)]
@@ -183,6 +190,7 @@ struct FileConfig {
     token_retention_days: Option<u32>,
     metrics_token: Option<String>,
     request_timeout_seconds: Option<u32>,
+    max_json_depth: Option<u32>,
     trusted_proxies: Option<Vec<String>>,
     server_key: Option<String>,
 }
@@ -207,6 +215,7 @@ pub struct Config {
     /// `None`: /metrics is not served.
     pub metrics_token: Option<SecretString>,
     pub request_timeout_secs: u32,
+    pub max_json_depth: u32,
     pub trusted_proxies: Vec<ipnet::IpNet>,
     /// Base64 of the 32-byte server key; `None`: `<data_dir>/server.key`.
     pub server_key: Option<SecretString>,
@@ -239,6 +248,7 @@ impl std::fmt::Debug for Config {
                 &self.metrics_token.as_ref().map(|_| "[redacted]"),
             )
             .field("request_timeout_secs", &self.request_timeout_secs)
+            .field("max_json_depth", &self.max_json_depth)
             .field("trusted_proxies", &self.trusted_proxies)
             .field(
                 "server_key",
@@ -263,7 +273,8 @@ impl Config {
         format!(
             "bind={} issuer={}{issuer_source} database={} data_dir={} rate_limit={}/10s \
              require_pkce={} refresh_grace={}s refresh_idle={}d refresh_absolute={}d \
-             client_credentials_ttl={}s token_retention={}d request_timeout={}s metrics={} \
+             client_credentials_ttl={}s token_retention={}d request_timeout={}s \
+             max_json_depth={} metrics={} \
              trusted_proxies={} server_key={server_key}",
             self.bind,
             self.issuer,
@@ -277,6 +288,7 @@ impl Config {
             self.client_credentials_ttl_secs,
             self.token_retention_days,
             self.request_timeout_secs,
+            self.max_json_depth,
             if self.metrics_token.is_some() {
                 "on (bearer token)"
             } else {
@@ -387,6 +399,15 @@ impl Config {
         if request_timeout_secs == 0 {
             bail!("request_timeout_seconds must be at least 1");
         }
+        let max_json_depth = serve
+            .max_json_depth
+            .or(file.max_json_depth)
+            .unwrap_or(DEFAULT_MAX_JSON_DEPTH);
+        if !(1..=MAX_JSON_DEPTH_CEILING).contains(&max_json_depth) {
+            bail!(
+                "max_json_depth must be from 1 to {MAX_JSON_DEPTH_CEILING}, got {max_json_depth}"
+            );
+        }
         let metrics_token = serve.metrics_token.clone().or(file.metrics_token);
         if metrics_token.as_ref().is_some_and(|t| t.len() < 16) {
             bail!("metrics_token must be at least 16 characters");
@@ -403,6 +424,7 @@ impl Config {
         Ok(Config {
             bind: bind.addr,
             request_timeout_secs,
+            max_json_depth,
             trusted_proxies,
             metrics_token: metrics_token.map(SecretString::from),
             issuer_from_bind,
@@ -455,6 +477,7 @@ impl Config {
             token_retention_days: DEFAULT_TOKEN_RETENTION_DAYS,
             metrics_token: None,
             request_timeout_secs: DEFAULT_REQUEST_TIMEOUT,
+            max_json_depth: DEFAULT_MAX_JSON_DEPTH,
             trusted_proxies: Vec::new(),
             server_key: None,
         }
@@ -579,6 +602,18 @@ mod tests {
         assert_eq!(b.local_url(), "http://localhost:18081");
         assert!(parse_bind("localhost").is_err());
         assert!(parse_bind("localhost:99999").unwrap_err().contains("port"));
+    }
+
+    #[test]
+    fn json_depth_is_bounded() {
+        for (depth, ok) in [(0, false), (1, true), (100, true), (101, false)] {
+            let serve = ServeArgs {
+                max_json_depth: Some(depth),
+                ..Default::default()
+            };
+            let got = Config::load(&ConfigArgs::default(), &serve);
+            assert_eq!(got.is_ok(), ok, "{depth}");
+        }
     }
 
     #[test]

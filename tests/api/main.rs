@@ -12,6 +12,7 @@ mod browser_support;
 mod cli;
 mod console;
 mod envelope;
+mod limits;
 mod multi_node;
 mod mutation_guards;
 mod oauth_admin;

@@ -15,6 +15,8 @@ pub struct HttpConfig {
     pub request_timeout: std::time::Duration,
     /// Peers whose `X-Forwarded-For` names the client (reverse proxies).
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Arrays and objects in a JSON body nest at most this deep.
+    pub max_json_depth: usize,
 }
 
 impl HttpConfig {

@@ -1,6 +1,7 @@
 //! `ApiJson<T>`: JSON bodies with errors that name the offending field.
 
 use crate::error::{ApiError, ErrorCode};
+use crate::state::AppState;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
 use axum::http::{header, StatusCode};
@@ -8,10 +9,10 @@ use serde::de::DeserializeOwned;
 
 pub struct ApiJson<T>(pub T);
 
-impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
+impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
     type Rejection = ApiError;
 
-    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, ApiError> {
         let is_json = req
             .headers()
             .get(header::CONTENT_TYPE)
@@ -32,14 +33,26 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
         let bytes = Bytes::from_request(req, state)
             .await
             .map_err(ApiError::from)?;
-        parse(&bytes).map(ApiJson)
+        parse(&bytes, state.config.max_json_depth).map(ApiJson)
     }
 }
 
 /// Deserialize, naming the field path on a type error or an unknown field.
 /// The whole body must be one JSON value: anything after it but whitespace
 /// (`{…} trailing`, `{…}{…}`) is malformed JSON, as for `serde_json::from_slice`.
-pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+/// Arrays and objects may nest `max_depth` levels deep.
+pub fn parse<T: DeserializeOwned>(bytes: &[u8], max_depth: usize) -> Result<T, ApiError> {
+    let depth = nesting_depth(bytes);
+    if depth > max_depth {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            ErrorCode::InvalidJson,
+            format!(
+                "the body nests arrays and objects {depth} levels deep; \
+                 the limit is {max_depth} levels"
+            ),
+        ));
+    }
     let de = &mut serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut *de).map_err(|e| {
         let path = e.path().to_string();
@@ -64,6 +77,36 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     Ok(value)
 }
 
+/// How deeply arrays and objects nest, brackets inside strings not counted.
+/// One pass over the bytes before serde sees them: a deep body costs no
+/// recursion, and the answer names the depth (serde_json only says that its
+/// own limit of 128 was hit).
+fn nesting_depth(bytes: &[u8]) -> usize {
+    let (mut depth, mut deepest) = (0usize, 0usize);
+    let (mut in_string, mut escaped) = (false, false);
+    for &b in bytes {
+        if in_string {
+            match b {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    deepest
+}
+
 fn malformed(e: &serde_json::Error) -> ApiError {
     ApiError::new(
         StatusCode::BAD_REQUEST,
@@ -83,10 +126,10 @@ fn strip_position(msg: &str) -> String {
 /// A JSON body that may also be left out entirely (`T::default()` then).
 pub struct OptionalJson<T>(pub T);
 
-impl<S: Send + Sync, T: DeserializeOwned + Default> FromRequest<S> for OptionalJson<T> {
+impl<T: DeserializeOwned + Default> FromRequest<AppState> for OptionalJson<T> {
     type Rejection = ApiError;
 
-    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, ApiError> {
         let empty = req
             .headers()
             .get(header::CONTENT_LENGTH)
@@ -105,18 +148,48 @@ impl<S: Send + Sync, T: DeserializeOwned + Default> FromRequest<S> for OptionalJ
 
 #[cfg(test)]
 mod tests {
-    use super::parse;
+    use super::{nesting_depth, parse};
     use crate::error::ErrorCode;
     use serde_json::{json, Value};
 
     fn code(body: &str) -> Option<ErrorCode> {
-        parse::<Value>(body.as_bytes()).err().map(|e| e.code)
+        parse::<Value>(body.as_bytes(), 32).err().map(|e| e.code)
+    }
+
+    fn nested(levels: usize) -> String {
+        format!(
+            "{}1{}",
+            "{\"a\":[".repeat(levels / 2),
+            "]}".repeat(levels / 2)
+        )
+    }
+
+    #[test]
+    fn depth_counts_arrays_and_objects_but_not_strings() {
+        assert_eq!(nesting_depth(b"{}"), 1);
+        assert_eq!(nesting_depth(b"1"), 0);
+        assert_eq!(nesting_depth(br#"{"a":{"b":[1,[2]]},"c":[]}"#), 4);
+        assert_eq!(nesting_depth(br#"{"a":"[[[{{{"}"#), 1);
+        assert_eq!(nesting_depth(br#"{"a":"\"[[[","b":"\\"}"#), 1);
+        assert_eq!(nesting_depth(nested(40).as_bytes()), 40);
+    }
+
+    #[test]
+    fn bodies_deeper_than_the_limit_are_refused_naming_both() {
+        assert!(parse::<Value>(nested(32).as_bytes(), 32).is_ok());
+        let err = parse::<Value>(nested(34).as_bytes(), 32).err().unwrap();
+        assert_eq!(err.code, ErrorCode::InvalidJson);
+        assert!(err.message.contains("34 levels deep"), "{}", err.message);
+        assert!(err.message.contains("limit is 32"), "{}", err.message);
+        // Deeper than serde_json's own limit (128): still our message.
+        let err = parse::<Value>(nested(1000).as_bytes(), 32).err().unwrap();
+        assert!(err.message.contains("1000 levels deep"), "{}", err.message);
     }
 
     #[test]
     fn one_value_and_whitespace_only() {
         assert_eq!(
-            parse::<Value>(b" {\"a\":1}\r\n\t ").ok(),
+            parse::<Value>(b" {\"a\":1}\r\n\t ", 32).ok(),
             Some(json!({"a": 1}))
         );
         for bad in [
@@ -140,13 +213,13 @@ mod tests {
         struct Body {
             name: String,
         }
-        let err = parse::<Body>(b"{\"name\": 1}").err();
+        let err = parse::<Body>(b"{\"name\": 1}", 32).err();
         assert_eq!(
             err.as_ref().map(|e| (e.code, e.field.as_deref())),
             Some((ErrorCode::InvalidRequest, Some("name")))
         );
         for not_an_object in ["[]", "\"name\"", "null", "1", "[\"x\"]"] {
-            let err = parse::<Body>(not_an_object.as_bytes()).err();
+            let err = parse::<Body>(not_an_object.as_bytes(), 32).err();
             assert_eq!(
                 err.map(|e| (e.code, e.message)),
                 Some((
@@ -157,7 +230,7 @@ mod tests {
             );
         }
         // The type error comes first even with garbage after the value.
-        let err = parse::<Body>(b"{\"name\": 1} x").err();
+        let err = parse::<Body>(b"{\"name\": 1} x", 32).err();
         assert_eq!(err.map(|e| e.code), Some(ErrorCode::InvalidRequest));
     }
 }
