@@ -209,3 +209,53 @@ pub async fn sign_up_in_browser(
         .await
         .unwrap();
 }
+
+/// Members see only the sections they may use, and admin pages answer them
+/// inside the layout; the sign-in and sign-up pages pass the same checks.
+#[tokio::test]
+async fn members_see_only_their_sections_and_the_public_pages_are_accessible() {
+    let Some(driver) = webdriver().await else {
+        return;
+    };
+    let c = &driver.client;
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    c.goto(&app.url("/signup")).await.unwrap();
+    check_page(c, "signup").await;
+    c.goto(&app.url("/login")).await.unwrap();
+    check_page(c, "login").await;
+
+    let admin = app.sign_up("Member Co", "boss@member.example").await;
+    let res = admin
+        .admin(
+            reqwest::Method::POST,
+            "/users",
+            Some(json!({"email": "mo@member.example", "name": "Mo Member", "password": PASSWORD, "role": "member"})),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    c.goto(&app.url("/login")).await.unwrap();
+    fill(c, "input[name=email]", "mo@member.example").await;
+    fill(c, "input[name=password]", PASSWORD).await;
+    click(c, "form button[type=submit]").await;
+    wait_for_path(c, "/settings").await;
+    let nav = c
+        .find(Locator::Css("nav.side"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        nav.contains("Connected apps") && nav.contains("Account"),
+        "{nav}"
+    );
+    for hidden in ["Private Apps", "OAuth 2.0 apps", "Users", "Audit log"] {
+        assert!(!nav.contains(hidden), "a member is shown {hidden}: {nav}");
+    }
+    check_page(c, "settings-home-member").await;
+    c.goto(&app.url("/settings/private-apps")).await.unwrap();
+    let html = c.source().await.unwrap();
+    assert!(html.contains("Only account admins") && html.contains("Sign out"));
+    check_page(c, "error-403-member").await;
+    driver.client.clone().close().await.unwrap();
+}

@@ -61,6 +61,18 @@ async fn a_user_signs_in_and_allows_an_app_in_the_browser() {
         .await
         .unwrap();
     assert_eq!(c.current_url().await.unwrap().path(), "/login");
+    let named = c
+        .find(Locator::Id("signing-in-for"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        named.contains("Browser App"),
+        "the sign-in page names the app: {named}"
+    );
+    check_page(c, "login-for-app").await;
     fill(c, "input[name=email]", "cr@browser.example").await;
     fill(c, "input[name=password]", PASSWORD).await;
     click(c, "form button[type=submit]").await;
