@@ -46,6 +46,16 @@ async fn an_admin_creates_edits_and_deletes_a_private_app_in_the_browser() {
     let token_el = c.wait().for_element(Locator::Id("token")).await.unwrap();
     let token = token_el.text().await.unwrap();
     assert!(token.starts_with("swb_pat_") && token.len() > 50, "{token}");
+    // The Copy button works: the Clipboard API, or the text selected to copy by hand.
+    click(c, "button[data-copy=token]").await;
+    let label = c
+        .find(Locator::Css("button[data-copy=token]"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(label == "Copied" || label.contains("Ctrl+C"), "{label}");
     let token_url = c.current_url().await.unwrap();
     assert!(token_url.path().ends_with("/token"), "{token_url}");
     check_page(c, "private-app-token").await;

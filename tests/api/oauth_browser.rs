@@ -225,6 +225,15 @@ async fn an_admin_registers_an_app_a_user_allows_it_and_revokes_it_in_the_browse
         .unwrap();
     assert!(rotated.starts_with("swb_cs_") && rotated != secret);
 
+    // Edit: the form comes back filled in; a change is saved.
+    click(c, "#edit-app").await;
+    c.wait().for_element(Locator::Id("create")).await.unwrap();
+    check_page(c, "oauth-app-edit").await;
+    click(c, "input[name=scope][value='tickets.read']").await;
+    click(c, "#create button[type=submit]").await;
+    c.wait().for_element(Locator::Id("flash")).await.unwrap();
+    assert!(c.source().await.unwrap().contains("Tickets: read"));
+
     // The consent page: the logo, Allow as the primary button.
     let client = OAuthClient::of(&json!({
         "clientId": client_id, "clientSecret": rotated, "redirectUris": [redirect],
