@@ -138,7 +138,7 @@ fn argon2() -> &'static Argon2<'static> {
 }
 
 /// Hash on a blocking thread: argon2 takes tens of milliseconds of CPU.
-async fn hash_password(password: NewPassword) -> Result<String> {
+pub(crate) async fn hash_password(password: NewPassword) -> Result<String> {
     tokio::task::spawn_blocking(move || {
         let salt = SaltString::generate(&mut OsRng);
         argon2()
@@ -150,7 +150,7 @@ async fn hash_password(password: NewPassword) -> Result<String> {
     .map_err(|e| Error::internal(format!("password hashing task failed: {e}")))?
 }
 
-async fn verify_password(password: SecretString, stored: String) -> bool {
+pub(crate) async fn verify_password(password: SecretString, stored: String) -> bool {
     tokio::task::spawn_blocking(move || {
         PasswordHash::new(&stored)
             .map(|h| {
@@ -219,6 +219,13 @@ fn email_taken(e: StoreError) -> Error {
     }
 }
 
+fn last_admin() -> Error {
+    Error::Conflict {
+        code: "last_admin",
+        message: "this is the account's last active admin; make another user admin first".into(),
+    }
+}
+
 impl Services {
     /// Create an account and its first admin.
     pub async fn sign_up(&self, input: SignUp) -> Result<(Account, User)> {
@@ -239,18 +246,17 @@ impl Services {
             created_at: now,
             updated_at: now,
         };
-        self.store
-            .create_account_with_admin(&account, &user)
-            .await
-            .map_err(email_taken)?;
-        self.audit(AuditEntry::new(
+        let audit = AuditEntry::new(
             &account.id,
             &format!("user:{}", user.id),
             "account.created",
             Some(&account.id),
             now,
-        ))
-        .await;
+        );
+        self.store
+            .create_account_with_admin(&account, &user, &audit)
+            .await
+            .map_err(email_taken)?;
         Ok((account, user))
     }
 
@@ -273,10 +279,30 @@ impl Services {
         match user {
             Some(u) if password_ok && u.active => {
                 self.sign_in_throttle.succeeded(&key);
+                let actor = format!("user:{}", u.id);
+                self.audit(AuditEntry::new(
+                    &u.account_id,
+                    &actor,
+                    "user.signed_in",
+                    Some(&u.id),
+                    now,
+                ))
+                .await;
                 Ok(u)
             }
             _ => {
                 self.sign_in_throttle.failed(&key, client_ip, now);
+                // An unknown email belongs to no account: nothing to record it in.
+                if let Some(u) = &user {
+                    let entry = AuditEntry::new(
+                        &u.account_id,
+                        "anonymous",
+                        "user.sign_in_failed",
+                        Some(&u.id),
+                        now,
+                    );
+                    self.audit(entry).await;
+                }
                 Err(Error::Unauthenticated(
                     "the email or password is not correct".into(),
                 ))
@@ -297,15 +323,11 @@ impl Services {
             created_at: now,
             updated_at: now,
         };
-        self.store.insert_user(&user).await.map_err(email_taken)?;
-        self.audit(AuditEntry::new(
-            account_id,
-            actor,
-            "user.created",
-            Some(&user.id),
-            now,
-        ))
-        .await;
+        let audit = AuditEntry::new(account_id, actor, "user.created", Some(&user.id), now);
+        self.store
+            .insert_user(&user, &audit)
+            .await
+            .map_err(email_taken)?;
         Ok(user)
     }
 
@@ -333,6 +355,7 @@ impl Services {
     ) -> Result<User> {
         let mut user = self.get_user(account_id, user_id).await?;
         let was_active_admin = user.active && user.role == Role::Admin;
+        let was_active = user.active;
         if let Some(r) = role {
             user.role = r;
         }
@@ -344,33 +367,45 @@ impl Services {
             && !still_active_admin
             && self.store.count_active_admins(account_id).await? <= 1
         {
-            return Err(Error::Conflict {
-                code: "last_admin",
-                message: "this is the account's last active admin; make another user admin first"
-                    .into(),
-            });
+            return Err(last_admin());
         }
         let now = self.clock.now();
         user.updated_at = now;
-        self.store.update_user(&user, now).await?;
-        let action = if active == Some(false) {
-            "user.deactivated"
-        } else {
-            "user.updated"
+        let action = match active {
+            Some(false) => "user.deactivated",
+            Some(true) if !was_active => "user.reactivated",
+            _ => "user.updated",
         };
-        self.audit(AuditEntry::new(
-            account_id,
-            actor,
-            action,
-            Some(&user.id),
-            now,
-        ))
-        .await;
+        let audit = AuditEntry::new(account_id, actor, action, Some(&user.id), now);
+        // The count above can race with another admin's change; the store
+        // checks again inside its transaction and refuses to leave no admin.
+        self.store
+            .update_user(&user, now, &audit)
+            .await
+            .map_err(|e| match e {
+                StoreError::LastAdmin => last_admin(),
+                other => other.into(),
+            })?;
         Ok(user)
     }
 
     pub async fn list_accounts(&self) -> Result<Vec<Account>> {
         Ok(self.store.list_accounts().await?)
+    }
+
+    /// Change the account's (company) name.
+    pub async fn rename_account(&self, account_id: &str, actor: &str, name: String) -> Result<()> {
+        let now = self.clock.now();
+        let audit = AuditEntry::new(account_id, actor, "account.renamed", Some(account_id), now);
+        if self
+            .store
+            .rename_account(account_id, &name, now, &audit)
+            .await?
+        {
+            Ok(())
+        } else {
+            Err(Error::NotFound("account"))
+        }
     }
 
     pub async fn get_account(&self, id: &str) -> Result<Account> {

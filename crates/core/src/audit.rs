@@ -4,6 +4,7 @@ use crate::error::Result;
 use crate::ids::new_id;
 use crate::services::Services;
 use chrono::{DateTime, Utc};
+use std::net::IpAddr;
 
 #[derive(Debug, Clone)]
 pub struct AuditEntry {
@@ -14,6 +15,8 @@ pub struct AuditEntry {
     /// What happened, dotted: `private_app.created`, `token.leaked_revoked` …
     pub action: String,
     pub target: Option<String>,
+    /// The client's address, when the change came through HTTP.
+    pub ip: Option<String>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -31,9 +34,26 @@ impl AuditEntry {
             actor: actor.to_owned(),
             action: action.to_owned(),
             target: target.map(str::to_owned),
+            ip: client_ip().map(|ip| ip.to_string()),
             created_at: now,
         }
     }
+}
+
+tokio::task_local! {
+    static CLIENT_IP: IpAddr;
+}
+
+/// Run `work` (one HTTP request) with `ip` as the client address that the
+/// audit entries it makes record. The HTTP layer sets it once per request,
+/// so that services need not pass it through every call.
+pub async fn with_client_ip<F: std::future::Future>(ip: IpAddr, work: F) -> F::Output {
+    CLIENT_IP.scope(ip, work).await
+}
+
+/// The client address of the request being served, if any.
+pub fn client_ip() -> Option<IpAddr> {
+    CLIENT_IP.try_with(|ip| *ip).ok()
 }
 
 #[derive(Debug, Clone, Default)]
@@ -42,12 +62,42 @@ pub struct AuditQuery {
     pub action: Option<String>,
     pub since: Option<DateTime<Utc>>,
     pub until: Option<DateTime<Utc>>,
+    /// Paging: only entries older than this one (newest-first order).
+    pub before: Option<AuditCursor>,
     pub limit: i64,
 }
 
+/// Where a page of the log ends: the last entry's time and id (ids break
+/// ties between entries of the same millisecond).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditCursor {
+    pub created_at: DateTime<Utc>,
+    pub id: String,
+}
+
+impl AuditCursor {
+    /// `<epoch ms>.<id>`, as it travels in a URL.
+    pub fn encode(&self) -> String {
+        format!("{}.{}", self.created_at.timestamp_millis(), self.id)
+    }
+
+    pub fn parse(raw: &str) -> Option<AuditCursor> {
+        let (ms, id) = raw.split_once('.')?;
+        let created_at = DateTime::from_timestamp_millis(ms.parse().ok()?)?;
+        let ok = !id.is_empty()
+            && id.len() <= 64
+            && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+        ok.then(|| AuditCursor {
+            created_at,
+            id: id.to_owned(),
+        })
+    }
+}
+
 impl Services {
-    /// Record an audit entry. A failure to record is logged, not returned:
-    /// the change it describes has already been committed.
+    /// Record an event that changes nothing stored (a sign-in, a failed
+    /// one). Changes carry their entry into the store's write instead, which
+    /// commits both together. A failure to record is logged, not returned.
     pub async fn audit(&self, entry: AuditEntry) {
         if let Err(e) = self.store.insert_audit(&entry).await {
             tracing::error!(error = %e, action = %entry.action, "could not write audit entry");
@@ -60,5 +110,38 @@ impl Services {
         query: &AuditQuery,
     ) -> Result<Vec<AuditEntry>> {
         Ok(self.store.list_audit(account_id, query).await?)
+    }
+
+    /// One page of the log, newest first, and the cursor of the next page
+    /// when there are older entries.
+    pub async fn audit_page(
+        &self,
+        account_id: &str,
+        query: &AuditQuery,
+    ) -> Result<(Vec<AuditEntry>, Option<AuditCursor>)> {
+        let mut q = query.clone();
+        q.limit = query.limit + 1;
+        let mut entries = self.store.list_audit(account_id, &q).await?;
+        let more = entries.len() as i64 > query.limit;
+        entries.truncate(usize::try_from(query.limit).unwrap_or(0));
+        let next = more.then(|| entries.last()).flatten().map(|e| AuditCursor {
+            created_at: e.created_at,
+            id: e.id.clone(),
+        });
+        Ok((entries, next))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::AuditCursor;
+
+    #[test]
+    fn cursors_round_trip_and_reject_junk() {
+        let c = AuditCursor::parse("1764683760000.0193a1b2-c3d4").unwrap();
+        assert_eq!(AuditCursor::parse(&c.encode()), Some(c));
+        for bad in ["", "x.y", "12", "12.", "12.a'b", "99999999999999999999.a"] {
+            assert_eq!(AuditCursor::parse(bad), None, "{bad}");
+        }
     }
 }

@@ -6,6 +6,7 @@
 //! storage through the [`store::Store`] port.
 
 pub mod account;
+pub mod account_settings;
 pub mod audit;
 pub mod clock;
 pub mod error;
@@ -13,6 +14,7 @@ pub mod filter;
 pub mod ids;
 pub mod logo;
 pub mod oauth;
+pub mod password_reset;
 pub mod principal;
 pub mod private_app;
 pub mod records;
@@ -23,6 +25,8 @@ pub mod session;
 pub mod store;
 #[cfg(feature = "test-support")]
 pub mod store_contract;
+#[cfg(feature = "test-support")]
+mod store_contract_settings;
 pub mod throttle;
 pub mod token;
 

@@ -119,18 +119,18 @@ impl Services {
             bytes,
             created_at: now,
         };
-        self.store
-            .replace_logo(owner, account_id, app_id, Some(&logo), old.as_deref(), now)
-            .await?;
         let action = format!("{}.logo_set", owner.audit_prefix());
-        self.audit(AuditEntry::new(
-            account_id,
-            actor,
-            &action,
-            Some(app_id),
-            now,
-        ))
-        .await;
+        let audit = AuditEntry::new(account_id, actor, &action, Some(app_id), now);
+        self.store
+            .replace_logo(
+                owner,
+                account_id,
+                app_id,
+                Some(&logo),
+                old.as_deref(),
+                &audit,
+            )
+            .await?;
         Ok(logo.id)
     }
 
@@ -143,18 +143,11 @@ impl Services {
     ) -> Result<()> {
         let old = self.current_logo(owner, account_id, app_id).await?;
         let now = self.clock.now();
-        self.store
-            .replace_logo(owner, account_id, app_id, None, old.as_deref(), now)
-            .await?;
         let action = format!("{}.logo_removed", owner.audit_prefix());
-        self.audit(AuditEntry::new(
-            account_id,
-            actor,
-            &action,
-            Some(app_id),
-            now,
-        ))
-        .await;
+        let audit = AuditEntry::new(account_id, actor, &action, Some(app_id), now);
+        self.store
+            .replace_logo(owner, account_id, app_id, None, old.as_deref(), &audit)
+            .await?;
         Ok(())
     }
 

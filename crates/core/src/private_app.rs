@@ -162,15 +162,8 @@ impl Services {
         };
         let (plain, token) = new_token_record(&app, now);
         app.current_token_id = token.id.clone();
-        self.store.insert_private_app(&app, &token).await?;
-        self.audit(AuditEntry::new(
-            account_id,
-            actor,
-            "private_app.created",
-            Some(&app.id),
-            now,
-        ))
-        .await;
+        let audit = AuditEntry::new(account_id, actor, "private_app.created", Some(&app.id), now);
+        self.store.insert_private_app(&app, &token, &audit).await?;
         let view = PrivateAppView {
             app,
             last_used_at: None,
@@ -210,15 +203,8 @@ impl Services {
         }
         let now = self.clock.now();
         app.updated_at = now;
-        self.store.update_private_app(app).await?;
-        self.audit(AuditEntry::new(
-            account_id,
-            actor,
-            "private_app.updated",
-            Some(id),
-            now,
-        ))
-        .await;
+        let audit = AuditEntry::new(account_id, actor, "private_app.updated", Some(id), now);
+        self.store.update_private_app(app, &audit).await?;
         Ok(view)
     }
 
@@ -240,35 +226,25 @@ impl Services {
         } else {
             OldTokens::ExpireAt(now + Duration::seconds(i64::from(grace_secs)))
         };
+        let audit = AuditEntry::new(account_id, actor, "private_app.rotated", Some(id), now);
         self.store
-            .rotate_private_app(&view.app, &token, old)
+            .rotate_private_app(&view.app, &token, old, &audit)
             .await?;
-        self.audit(AuditEntry::new(
-            account_id,
-            actor,
-            "private_app.rotated",
-            Some(id),
-            now,
-        ))
-        .await;
         view.last_used_at = None;
         view.expires_at = token.expires_at;
         Ok((view, plain))
     }
 
     pub async fn delete_private_app(&self, account_id: &str, actor: &str, id: &str) -> Result<()> {
-        if !self.store.delete_private_app(account_id, id).await? {
+        let now = self.clock.now();
+        let audit = AuditEntry::new(account_id, actor, "private_app.deleted", Some(id), now);
+        if !self
+            .store
+            .delete_private_app(account_id, id, &audit)
+            .await?
+        {
             return Err(Error::NotFound("private app"));
         }
-        let now = self.clock.now();
-        self.audit(AuditEntry::new(
-            account_id,
-            actor,
-            "private_app.deleted",
-            Some(id),
-            now,
-        ))
-        .await;
         Ok(())
     }
 
@@ -290,16 +266,17 @@ impl Services {
             if !found.token.is_live(now) {
                 continue;
             }
-            self.store.revoke_token(&found.token.id, now).await?;
-            tracing::warn!(token_id = %found.token.id, account_id = %found.token.account_id, "leaked token reported and revoked");
-            self.audit(AuditEntry::new(
+            let audit = AuditEntry::new(
                 &found.token.account_id,
                 "anonymous",
                 "token.leak_reported_revoked",
                 Some(&found.token.id),
                 now,
-            ))
-            .await;
+            );
+            self.store
+                .revoke_token(&found.token.id, now, &audit)
+                .await?;
+            tracing::warn!(token_id = %found.token.id, account_id = %found.token.account_id, "leaked token reported and revoked");
         }
         Ok(())
     }

@@ -1,11 +1,13 @@
 //! Server-side console sessions. The cookie carries a random id; the database
 //! keeps only its SHA-256, the user, and the session's CSRF token.
 
-use crate::account::{Account, User};
-use crate::error::Result;
+use crate::account::{hash_password, verify_password, Account, NewPassword, User};
+use crate::audit::AuditEntry;
+use crate::error::{Error, Result};
 use crate::services::Services;
 use crate::token::{random_secret, TokenHash};
 use chrono::{DateTime, Duration, Utc};
+use secrecy::SecretString;
 
 pub const IDLE_TIMEOUT_HOURS: i64 = 12;
 pub const ABSOLUTE_TIMEOUT_DAYS: i64 = 7;
@@ -81,6 +83,71 @@ impl Services {
         Ok(self
             .store
             .delete_session(&TokenHash::of(cookie_value))
+            .await?)
+    }
+}
+
+impl Services {
+    /// The user's live sessions, most recently seen first.
+    pub async fn list_sessions(&self, user_id: &str) -> Result<Vec<Session>> {
+        let now = self.clock.now();
+        let mut sessions: Vec<Session> = self
+            .store
+            .list_sessions(user_id)
+            .await?
+            .into_iter()
+            .filter(|s| s.is_live(now))
+            .collect();
+        sessions.sort_by_key(|s| std::cmp::Reverse(s.last_seen_at));
+        Ok(sessions)
+    }
+
+    /// Sign the user out everywhere but in this session; returns how many ended.
+    pub async fn end_other_sessions(&self, current: &ActiveSession) -> Result<u64> {
+        let audit = AuditEntry::new(
+            &current.account.id,
+            &format!("user:{}", current.user.id),
+            "user.other_sessions_ended",
+            Some(&current.user.id),
+            self.clock.now(),
+        );
+        Ok(self
+            .store
+            .delete_other_sessions(&current.user.id, &current.session.id_hash, &audit)
+            .await?)
+    }
+
+    /// Change one's own password: the current one is required (and its
+    /// failures throttled like sign-in); every other session ends, this one stays.
+    #[tracing::instrument(skip_all, fields(user_id = %current.user.id))]
+    pub async fn change_password(
+        &self,
+        current: &ActiveSession,
+        old_password: SecretString,
+        new_password: NewPassword,
+        client_ip: &str,
+    ) -> Result<()> {
+        let key = current.user.email.to_lowercase();
+        let now = self.clock.now();
+        self.sign_in_throttle.check(&key, client_ip, now)?;
+        let user = self.get_user(&current.account.id, &current.user.id).await?;
+        if !verify_password(old_password, user.password_hash).await {
+            self.sign_in_throttle.failed(&key, client_ip, now);
+            return Err(Error::invalid("current_password", "is not correct"));
+        }
+        self.sign_in_throttle.succeeded(&key);
+        let hash = hash_password(new_password).await?;
+        let audit = AuditEntry::new(
+            &current.account.id,
+            &format!("user:{}", user.id),
+            "user.password_changed",
+            Some(&user.id),
+            now,
+        );
+        let keep = Some(&current.session.id_hash);
+        Ok(self
+            .store
+            .set_password(&user.id, &hash, keep, now, &audit)
             .await?)
     }
 }

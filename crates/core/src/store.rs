@@ -24,6 +24,9 @@ pub enum StoreError {
     Unavailable(String),
     #[error("storage error: {0}")]
     Other(String),
+    /// The write would leave the account without an active admin; nothing changed.
+    #[error("the account would be left without an active admin")]
+    LastAdmin,
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -106,6 +109,7 @@ pub trait Store:
     + PrivateAppStore
     + TokenStore
     + AuditStore
+    + crate::account_settings::AccountSettingsStore
     + Send
     + Sync
     + 'static
@@ -120,6 +124,7 @@ impl<T> Store for T where
         + PrivateAppStore
         + TokenStore
         + AuditStore
+        + crate::account_settings::AccountSettingsStore
         + Send
         + Sync
         + 'static
@@ -159,19 +164,30 @@ pub trait MaintenanceStore: Send + Sync {
 /// Accounts, their users, and console sessions.
 #[async_trait]
 pub trait AccountStore: Send + Sync {
-    async fn create_account_with_admin(&self, account: &Account, admin: &User) -> StoreResult<()>;
+    async fn create_account_with_admin(
+        &self,
+        account: &Account,
+        admin: &User,
+        audit: &AuditEntry,
+    ) -> StoreResult<()>;
     async fn get_account(&self, id: &str) -> StoreResult<Option<Account>>;
     /// Every account, oldest first (operator commands).
     async fn list_accounts(&self) -> StoreResult<Vec<Account>>;
-    async fn insert_user(&self, user: &User) -> StoreResult<()>;
+    async fn insert_user(&self, user: &User, audit: &AuditEntry) -> StoreResult<()>;
     async fn find_user_by_email(&self, email_lower: &str) -> StoreResult<Option<User>>;
     async fn get_user(&self, account_id: &str, user_id: &str) -> StoreResult<Option<User>>;
     async fn list_users(&self, account_id: &str) -> StoreResult<Vec<User>>;
     async fn count_active_admins(&self, account_id: &str) -> StoreResult<i64>;
     /// Save role/active; when the user is deactivated, also end their sessions
     /// and revoke their grants and every token issued on their behalf, in the
-    /// same transaction.
-    async fn update_user(&self, user: &User, now: DateTime<Utc>) -> StoreResult<()>;
+    /// same transaction. Refuses with `LastAdmin` a change that would leave
+    /// the account with no active admin.
+    async fn update_user(
+        &self,
+        user: &User,
+        now: DateTime<Utc>,
+        audit: &AuditEntry,
+    ) -> StoreResult<()>;
 
     // sessions (keyed by the hash of the session id)
     async fn insert_session(&self, session: &Session) -> StoreResult<()>;
@@ -186,21 +202,28 @@ pub trait AccountStore: Send + Sync {
 /// Private Apps, their tokens, and app logos.
 #[async_trait]
 pub trait PrivateAppStore: Send + Sync {
-    async fn insert_private_app(&self, app: &PrivateApp, token: &TokenRecord) -> StoreResult<()>;
+    async fn insert_private_app(
+        &self,
+        app: &PrivateApp,
+        token: &TokenRecord,
+        audit: &AuditEntry,
+    ) -> StoreResult<()>;
     async fn list_private_apps(&self, account_id: &str) -> StoreResult<Vec<PrivateAppView>>;
     async fn get_private_app(
         &self,
         account_id: &str,
         id: &str,
     ) -> StoreResult<Option<PrivateAppView>>;
-    async fn update_private_app(&self, app: &PrivateApp) -> StoreResult<()>;
+    async fn update_private_app(&self, app: &PrivateApp, audit: &AuditEntry) -> StoreResult<()>;
     async fn rotate_private_app(
         &self,
         app: &PrivateApp,
         new_token: &TokenRecord,
         old: OldTokens,
+        audit: &AuditEntry,
     ) -> StoreResult<()>;
-    /// Point the app at a new logo (or none) and delete the old logo row.
+    /// Point the app at a new logo (or none) and delete the old logo row,
+    /// at the time of the audit entry that records it.
     async fn replace_logo(
         &self,
         owner: LogoOwner,
@@ -208,11 +231,16 @@ pub trait PrivateAppStore: Send + Sync {
         app_id: &str,
         new: Option<&crate::logo::Logo>,
         old_id: Option<&str>,
-        now: DateTime<Utc>,
+        audit: &AuditEntry,
     ) -> StoreResult<()>;
     async fn get_logo(&self, id: &str) -> StoreResult<Option<crate::logo::Logo>>;
     /// Delete the app and revoke (delete) all its tokens.
-    async fn delete_private_app(&self, account_id: &str, id: &str) -> StoreResult<bool>;
+    async fn delete_private_app(
+        &self,
+        account_id: &str,
+        id: &str,
+        audit: &AuditEntry,
+    ) -> StoreResult<bool>;
 }
 
 /// Presented tokens: look-up, last use, revocation.
@@ -226,7 +254,12 @@ pub trait TokenStore: Send + Sync {
         now: DateTime<Utc>,
         min_interval_ms: i64,
     ) -> StoreResult<()>;
-    async fn revoke_token(&self, token_id: &str, now: DateTime<Utc>) -> StoreResult<()>;
+    async fn revoke_token(
+        &self,
+        token_id: &str,
+        now: DateTime<Utc>,
+        audit: &AuditEntry,
+    ) -> StoreResult<()>;
 }
 
 /// The audit log.

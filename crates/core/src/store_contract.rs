@@ -19,6 +19,11 @@ pub(crate) fn now() -> DateTime<Utc> {
         .unwrap()
 }
 
+/// The audit entry a contract write carries (the store commits it with the write).
+pub(crate) fn audited(account_id: &str) -> AuditEntry {
+    AuditEntry::new(account_id, "cli", "contract.write", None, now())
+}
+
 pub(crate) fn account(name: &str) -> Account {
     Account {
         id: new_id(),
@@ -86,7 +91,10 @@ fn app_with_token(
 async fn new_account(store: &dyn Store, name: &str) -> Account {
     let a = account(name);
     let admin = user(&a, &format!("{}@contract.example", new_id()), Role::Admin);
-    store.create_account_with_admin(&a, &admin).await.unwrap();
+    store
+        .create_account_with_admin(&a, &admin, &audited(&a.id))
+        .await
+        .unwrap();
     a
 }
 
@@ -98,7 +106,9 @@ pub async fn run_all(store: &dyn Store) {
     rotation_never_extends_a_token(store).await;
     token_touch_is_throttled(store).await;
     audit_log_filters(store).await;
+    audit_entries_commit_with_their_change(store).await;
     records_and_their_feed(store).await;
+    crate::store_contract_settings::run(store).await;
     crate::oauth::store_contract::run(store).await;
     store.ping().await.unwrap();
 }
@@ -106,7 +116,11 @@ pub async fn run_all(store: &dyn Store) {
 async fn accounts_and_unique_emails(store: &dyn Store) {
     let a = account("A");
     store
-        .create_account_with_admin(&a, &user(&a, "Dup@Example.com", Role::Admin))
+        .create_account_with_admin(
+            &a,
+            &user(&a, "Dup@Example.com", Role::Admin),
+            &audited(&a.id),
+        )
         .await
         .unwrap();
     assert_eq!(store.get_account(&a.id).await.unwrap().unwrap().name, "A");
@@ -121,7 +135,11 @@ async fn accounts_and_unique_emails(store: &dyn Store) {
     // account of the failed sign-up is not left behind.
     let b = account("B");
     let err = store
-        .create_account_with_admin(&b, &user(&b, "dup@example.COM", Role::Admin))
+        .create_account_with_admin(
+            &b,
+            &user(&b, "dup@example.COM", Role::Admin),
+            &audited(&b.id),
+        )
         .await
         .unwrap_err();
     assert!(
@@ -142,7 +160,10 @@ async fn accounts_and_unique_emails(store: &dyn Store) {
 async fn users_are_scoped_to_their_account(store: &dyn Store) {
     let a = account("Scoped A");
     let admin = user(&a, &format!("{}@a.example", new_id()), Role::Admin);
-    store.create_account_with_admin(&a, &admin).await.unwrap();
+    store
+        .create_account_with_admin(&a, &admin, &audited(&a.id))
+        .await
+        .unwrap();
     let b = new_account(store, "Scoped B").await;
 
     assert!(store.get_user(&a.id, &admin.id).await.unwrap().is_some());
@@ -151,7 +172,10 @@ async fn users_are_scoped_to_their_account(store: &dyn Store) {
         "another account's user is invisible"
     );
     let member = user(&a, &format!("{}@a.example", new_id()), Role::Member);
-    store.insert_user(&member).await.unwrap();
+    store
+        .insert_user(&member, &audited(&member.account_id))
+        .await
+        .unwrap();
     let listed: Vec<String> = store
         .list_users(&a.id)
         .await
@@ -166,9 +190,15 @@ async fn users_are_scoped_to_their_account(store: &dyn Store) {
 async fn deactivation_ends_sessions(store: &dyn Store) {
     let a = account("Deactivate");
     let admin = user(&a, &format!("{}@d.example", new_id()), Role::Admin);
-    store.create_account_with_admin(&a, &admin).await.unwrap();
+    store
+        .create_account_with_admin(&a, &admin, &audited(&a.id))
+        .await
+        .unwrap();
     let mut member = user(&a, &format!("{}@d.example", new_id()), Role::Member);
-    store.insert_user(&member).await.unwrap();
+    store
+        .insert_user(&member, &audited(&member.account_id))
+        .await
+        .unwrap();
     let session = Session {
         id_hash: TokenHash::of(&new_id()),
         user_id: member.id.clone(),
@@ -197,7 +227,10 @@ async fn deactivation_ends_sessions(store: &dyn Store) {
     );
 
     member.active = false;
-    store.update_user(&member, now()).await.unwrap();
+    store
+        .update_user(&member, now(), &audited(&member.account_id))
+        .await
+        .unwrap();
     assert!(
         store
             .find_session(&session.id_hash)
@@ -233,9 +266,15 @@ async fn private_app_lifecycle(store: &dyn Store) {
     let a = new_account(store, "Apps").await;
     let other = new_account(store, "Other").await;
     let (mut app, token, plain) = app_with_token(&a, None);
-    store.insert_private_app(&app, &token).await.unwrap();
+    store
+        .insert_private_app(&app, &token, &audited(&app.account_id))
+        .await
+        .unwrap();
     let (app2, token2, _) = app_with_token(&a, None);
-    store.insert_private_app(&app2, &token2).await.unwrap();
+    store
+        .insert_private_app(&app2, &token2, &audited(&app2.account_id))
+        .await
+        .unwrap();
 
     let found = store.find_token(&plain.hash()).await.unwrap().unwrap();
     assert_eq!(found.token.id, token.id);
@@ -268,7 +307,10 @@ async fn private_app_lifecycle(store: &dyn Store) {
 
     app.name = "renamed".into();
     app.scopes = ScopeSet::parse_spaced("tickets.read").unwrap();
-    store.update_private_app(&app).await.unwrap();
+    store
+        .update_private_app(&app, &audited(&app.account_id))
+        .await
+        .unwrap();
     assert_eq!(
         store
             .find_token(&plain.hash())
@@ -295,7 +337,12 @@ async fn private_app_lifecycle(store: &dyn Store) {
     fresh.private_app_id = Some(app.id.clone());
     app.current_token_id = fresh.id.clone();
     store
-        .rotate_private_app(&app, &fresh, OldTokens::RevokeNow)
+        .rotate_private_app(
+            &app,
+            &fresh,
+            OldTokens::RevokeNow,
+            &audited(&app.account_id),
+        )
         .await
         .unwrap();
     assert!(store
@@ -317,9 +364,18 @@ async fn private_app_lifecycle(store: &dyn Store) {
 
     // Delete removes the app and its tokens; a second delete finds nothing;
     // another account cannot delete.
-    assert!(!store.delete_private_app(&other.id, &app2.id).await.unwrap());
-    assert!(store.delete_private_app(&a.id, &app.id).await.unwrap());
-    assert!(!store.delete_private_app(&a.id, &app.id).await.unwrap());
+    assert!(!store
+        .delete_private_app(&other.id, &app2.id, &audited(&other.id))
+        .await
+        .unwrap());
+    assert!(store
+        .delete_private_app(&a.id, &app.id, &audited(&a.id))
+        .await
+        .unwrap());
+    assert!(!store
+        .delete_private_app(&a.id, &app.id, &audited(&a.id))
+        .await
+        .unwrap());
     assert!(store
         .find_token(&fresh_plain.hash())
         .await
@@ -336,12 +392,20 @@ async fn rotation_never_extends_a_token(store: &dyn Store) {
     let a = new_account(store, "Grace").await;
     let soon = now() + Duration::minutes(10);
     let (mut app, token, plain) = app_with_token(&a, Some(soon));
-    store.insert_private_app(&app, &token).await.unwrap();
+    store
+        .insert_private_app(&app, &token, &audited(&app.account_id))
+        .await
+        .unwrap();
     let (_, mut fresh, _) = app_with_token(&a, None);
     fresh.private_app_id = Some(app.id.clone());
     app.current_token_id = fresh.id.clone();
     store
-        .rotate_private_app(&app, &fresh, OldTokens::ExpireAt(now() + Duration::days(1)))
+        .rotate_private_app(
+            &app,
+            &fresh,
+            OldTokens::ExpireAt(now() + Duration::days(1)),
+            &audited(&app.account_id),
+        )
         .await
         .unwrap();
     let old = store
@@ -363,7 +427,10 @@ async fn rotation_never_extends_a_token(store: &dyn Store) {
 async fn token_touch_is_throttled(store: &dyn Store) {
     let a = new_account(store, "Touch").await;
     let (app, token, plain) = app_with_token(&a, None);
-    store.insert_private_app(&app, &token).await.unwrap();
+    store
+        .insert_private_app(&app, &token, &audited(&app.account_id))
+        .await
+        .unwrap();
     let t0 = now();
     store.touch_token(&token.id, t0, 60_000).await.unwrap();
     store
@@ -394,7 +461,10 @@ async fn token_touch_is_throttled(store: &dyn Store) {
             .last_used_at,
         Some(t0 + Duration::seconds(61))
     );
-    store.revoke_token(&token.id, t0).await.unwrap();
+    store
+        .revoke_token(&token.id, t0, &audited(&token.account_id))
+        .await
+        .unwrap();
     assert_eq!(
         store
             .find_token(&plain.hash())
@@ -433,7 +503,7 @@ async fn audit_log_filters(store: &dyn Store) {
         )
         .await
         .unwrap();
-    assert_eq!(all.len(), 3);
+    assert_eq!(all.len(), 4, "three entries and the account's creation");
     assert!(all[0].created_at >= all[2].created_at, "newest first");
     let created = AuditQuery {
         action: Some("x.created".into()),
@@ -715,23 +785,97 @@ pub async fn changes_reach_other_nodes(writer: &dyn Store, reader: &dyn Store) {
 
     let a = new_account(writer, "Nodes").await;
     let (mut app, token, plain) = app_with_token(&a, None);
-    writer.insert_private_app(&app, &token).await.unwrap();
+    writer
+        .insert_private_app(&app, &token, &audited(&app.account_id))
+        .await
+        .unwrap();
     for _ in 0..3 {
         // Cached on the reader from here on.
         assert!(reader.find_token(&plain.hash()).await.unwrap().is_some());
     }
 
     app.scopes = ScopeSet::parse_spaced("calls.read").unwrap();
-    writer.update_private_app(&app).await.unwrap();
+    writer
+        .update_private_app(&app, &audited(&app.account_id))
+        .await
+        .unwrap();
     let want = app.scopes.clone();
     within_a_second(reader, &plain, |f| f.is_some_and(|f| f.scopes == want)).await;
 
-    writer.revoke_token(&token.id, now()).await.unwrap();
+    writer
+        .revoke_token(&token.id, now(), &audited(&token.account_id))
+        .await
+        .unwrap();
     within_a_second(reader, &plain, |f| {
         f.is_some_and(|f| f.token.revoked_at.is_some())
     })
     .await;
 
-    assert!(writer.delete_private_app(&a.id, &app.id).await.unwrap());
+    assert!(writer
+        .delete_private_app(&a.id, &app.id, &audited(&a.id))
+        .await
+        .unwrap());
     within_a_second(reader, &plain, |f| f.is_none()).await;
+}
+
+/// A write and its audit entry commit together: when the entry cannot be
+/// written (here: it names an account that does not exist), the change is
+/// not made either; when it succeeds, the entry is there, with its address.
+async fn audit_entries_commit_with_their_change(store: &dyn Store) {
+    let a = new_account(store, "Audited").await;
+    let nowhere = audited("no-such-account");
+    let (app, token, _) = app_with_token(&a, None);
+    assert!(store
+        .insert_private_app(&app, &token, &nowhere)
+        .await
+        .is_err());
+    assert!(store.list_private_apps(&a.id).await.unwrap().is_empty());
+
+    let mut entry = AuditEntry::new(&a.id, "user:1", "private_app.created", Some(&app.id), now());
+    entry.ip = Some("203.0.113.9".into());
+    store
+        .insert_private_app(&app, &token, &entry)
+        .await
+        .unwrap();
+    let mut renamed = app.clone();
+    renamed.name = "renamed".into();
+    assert!(store.update_private_app(&renamed, &nowhere).await.is_err());
+    let kept = store
+        .get_private_app(&a.id, &app.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        kept.app.name, app.name,
+        "the update rolled back with its entry"
+    );
+    assert!(store
+        .revoke_token(&token.id, now(), &nowhere)
+        .await
+        .is_err());
+    assert!(store
+        .find_token(&token.hash)
+        .await
+        .unwrap()
+        .unwrap()
+        .token
+        .revoked_at
+        .is_none());
+
+    let log = store
+        .list_audit(
+            &a.id,
+            &AuditQuery {
+                limit: 10,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let seen: Vec<(&str, Option<&str>)> = log
+        .iter()
+        .filter(|e| e.action != "contract.write")
+        .map(|e| (e.action.as_str(), e.ip.as_deref()))
+        .collect();
+    assert_eq!(seen, vec![("private_app.created", Some("203.0.113.9"))]);
 }

@@ -1,11 +1,13 @@
 //! Accounts, users and console sessions.
 
+use crate::audit::insert_audit_in;
 use crate::rows::*;
 use crate::{db_err, err, SqlStore};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::AnyConnection;
-use switchboard_core::account::{Account, User};
+use switchboard_core::account::{Account, Role, User};
+use switchboard_core::audit::AuditEntry;
 use switchboard_core::session::Session;
 use switchboard_core::store::*;
 use switchboard_core::token::TokenHash;
@@ -15,7 +17,12 @@ pub(crate) const USER_COLUMNS: &str =
 
 #[async_trait]
 impl AccountStore for SqlStore {
-    async fn create_account_with_admin(&self, account: &Account, admin: &User) -> StoreResult<()> {
+    async fn create_account_with_admin(
+        &self,
+        account: &Account,
+        admin: &User,
+        audit: &AuditEntry,
+    ) -> StoreResult<()> {
         with_retry!(async {
             let mut tx = self.writer.begin().await.map_err(err)?;
             sqlx::query(
@@ -28,6 +35,7 @@ impl AccountStore for SqlStore {
             .await
             .map_err(err)?;
             insert_user(&mut tx, admin).await?;
+            insert_audit_in(&mut tx, audit).await?;
             tx.commit().await.map_err(err)
         })
     }
@@ -51,9 +59,13 @@ impl AccountStore for SqlStore {
         rows.into_iter().map(Account::try_from).collect()
     }
 
-    async fn insert_user(&self, user: &User) -> StoreResult<()> {
-        let mut conn = self.writer.acquire().await.map_err(err)?;
-        insert_user(&mut conn, user).await
+    async fn insert_user(&self, user: &User, audit: &AuditEntry) -> StoreResult<()> {
+        with_retry!(async {
+            let mut tx = self.writer.begin().await.map_err(err)?;
+            insert_user(&mut tx, user).await?;
+            insert_audit_in(&mut tx, audit).await?;
+            tx.commit().await.map_err(err)
+        })
     }
 
     async fn find_user_by_email(&self, email_lower: &str) -> StoreResult<Option<User>> {
@@ -98,10 +110,29 @@ impl AccountStore for SqlStore {
         .map_err(err)
     }
 
-    async fn update_user(&self, user: &User, now: DateTime<Utc>) -> StoreResult<()> {
+    async fn update_user(
+        &self,
+        user: &User,
+        now: DateTime<Utc>,
+        audit: &AuditEntry,
+    ) -> StoreResult<()> {
         self.changing_tokens(async {
         with_retry!(async {
             let mut tx = self.writer.begin().await.map_err(err)?;
+            // Lock the account's row first: concurrent changes to its users
+            // then run one after the other, so the admin count below is current.
+            sqlx::query("update accounts set updated_at = updated_at where id = $1")
+                .bind(&user.account_id)
+                .execute(&mut *tx)
+                .await
+                .map_err(err)?;
+            let was_admin: Option<i64> = sqlx::query_scalar(
+                "select count(*) from users where id = $1 and role = 'admin' and active = 1",
+            )
+            .bind(&user.id)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(err)?;
             sqlx::query("update users set role = $1, active = $2, updated_at = $3 where id = $4 and account_id = $5")
                 .bind(user.role.as_str())
                 .bind(i64::from(user.active))
@@ -127,6 +158,20 @@ impl AccountStore for SqlStore {
                 .map_err(err)?;
                 crate::oauth::revoke_user_grants(&mut tx, &user.id, ms(now)).await?;
             }
+            let still_admin = user.active && user.role == Role::Admin;
+            if was_admin == Some(1) && !still_admin {
+                let admins: i64 = sqlx::query_scalar(
+                    "select count(*) from users where account_id = $1 and role = 'admin' and active = 1",
+                )
+                .bind(&user.account_id)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(err)?;
+                if admins == 0 {
+                    return Err(StoreError::LastAdmin);
+                }
+            }
+            insert_audit_in(&mut tx, audit).await?;
             tx.commit().await.map_err(err)
         })
         })

@@ -7,6 +7,7 @@
 
 #[macro_use]
 mod retry;
+mod account_settings;
 mod accounts;
 mod audit;
 mod maintenance;

@@ -1,12 +1,14 @@
 //! The OAuth part of the store: apps, grants, consent transactions, codes,
 //! and the OAuth side of the `tokens` table.
 
+use crate::audit::insert_audit_in;
 use crate::rows::{ms, opt_time, scopes, time};
 use crate::tokens::insert_token;
 use crate::{db_err, err, SqlStore};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::AnyConnection;
+use switchboard_core::audit::AuditEntry;
 use switchboard_core::logo::LogoOwner;
 use switchboard_core::oauth::authorize::{AuthCode, Consent};
 use switchboard_core::oauth::grant::{Grant, GrantView};
@@ -250,8 +252,10 @@ impl SqlStore {
 
 #[async_trait]
 impl OAuthStore for SqlStore {
-    async fn insert_oauth_app(&self, a: &OAuthApp) -> StoreResult<()> {
-        sqlx::query(
+    async fn insert_oauth_app(&self, a: &OAuthApp, audit: &AuditEntry) -> StoreResult<()> {
+        with_retry!(async {
+            let mut tx = self.writer.begin().await.map_err(err)?;
+            sqlx::query(
             "insert into oauth_apps (id, account_id, client_id, name, description, redirect_uris, scopes, \
              visibility, client_type, require_pkce, access_token_lifetime, secret_sealed, secret_hash, logo_id, \
              created_by, created_at, updated_at) \
@@ -274,10 +278,12 @@ impl OAuthStore for SqlStore {
         .bind(&a.created_by)
         .bind(ms(a.created_at))
         .bind(ms(a.updated_at))
-        .execute(&self.writer)
+        .execute(&mut *tx)
         .await
-        .map(|_| ())
-        .map_err(db_err("oauth_apps_client_id_key"))
+        .map_err(db_err("oauth_apps_client_id_key"))?;
+            insert_audit_in(&mut tx, audit).await?;
+            tx.commit().await.map_err(err)
+        })
     }
 
     async fn list_oauth_apps(&self, account_id: &str) -> StoreResult<Vec<OAuthApp>> {
@@ -325,8 +331,10 @@ impl OAuthStore for SqlStore {
             .transpose()
     }
 
-    async fn update_oauth_app(&self, a: &OAuthApp) -> StoreResult<()> {
+    async fn update_oauth_app(&self, a: &OAuthApp, audit: &AuditEntry) -> StoreResult<()> {
         self.changing_tokens(async {
+        with_retry!(async {
+            let mut tx = self.writer.begin().await.map_err(err)?;
         sqlx::query(
             "update oauth_apps set name = $1, description = $2, redirect_uris = $3, scopes = $4, visibility = $5, \
              require_pkce = $6, access_token_lifetime = $7, secret_sealed = $8, secret_hash = $9, logo_id = $10, \
@@ -345,18 +353,26 @@ impl OAuthStore for SqlStore {
         .bind(ms(a.updated_at))
         .bind(&a.id)
         .bind(&a.account_id)
-        .execute(&self.writer)
+        .execute(&mut *tx)
         .await
-        .map(|_| ())
-        .map_err(err)
+        .map_err(err)?;
+            insert_audit_in(&mut tx, audit).await?;
+            tx.commit().await.map_err(err)
+        })
         })
         .await
     }
 
-    async fn delete_oauth_app(&self, account_id: &str, id: &str) -> StoreResult<bool> {
+    async fn delete_oauth_app(
+        &self,
+        account_id: &str,
+        id: &str,
+        audit: &AuditEntry,
+    ) -> StoreResult<bool> {
         self.changing_tokens(async {
             // Grants, consents and codes cascade; tokens cascade from grants.
-            self.delete_app(LogoOwner::OAuthApp, account_id, id).await
+            self.delete_app(LogoOwner::OAuthApp, account_id, id, audit)
+                .await
         })
         .await
     }
@@ -487,11 +503,17 @@ impl OAuthStore for SqlStore {
             .collect()
     }
 
-    async fn revoke_grant(&self, grant_id: &str, now: DateTime<Utc>) -> StoreResult<()> {
+    async fn revoke_grant(
+        &self,
+        grant_id: &str,
+        now: DateTime<Utc>,
+        audit: &AuditEntry,
+    ) -> StoreResult<()> {
         self.changing_tokens(async {
             with_retry!(async {
                 let mut tx = self.writer.begin().await.map_err(err)?;
                 revoke_grant_in(&mut tx, grant_id, ms(now)).await?;
+                insert_audit_in(&mut tx, audit).await?;
                 tx.commit().await.map_err(err)
             })
         })
@@ -597,17 +619,26 @@ impl OAuthStore for SqlStore {
         .await
     }
 
-    async fn revoke_token_family(&self, family_id: &str, now: DateTime<Utc>) -> StoreResult<()> {
+    async fn revoke_token_family(
+        &self,
+        family_id: &str,
+        now: DateTime<Utc>,
+        audit: &AuditEntry,
+    ) -> StoreResult<()> {
         self.changing_tokens(async {
+        with_retry!(async {
+            let mut tx = self.writer.begin().await.map_err(err)?;
         sqlx::query(
             "update tokens set revoked_at = $1, updated_at = $1 where family_id = $2 and revoked_at is null",
         )
         .bind(ms(now))
         .bind(family_id)
-        .execute(&self.writer)
+        .execute(&mut *tx)
         .await
-        .map(|_| ())
-        .map_err(err)
+        .map_err(err)?;
+            insert_audit_in(&mut tx, audit).await?;
+            tx.commit().await.map_err(err)
+        })
         })
         .await
     }

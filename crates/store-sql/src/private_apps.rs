@@ -1,11 +1,12 @@
 //! Private Apps, their tokens, and the logos of every kind of app.
 
+use crate::audit::insert_audit_in;
 use crate::rows::*;
 use crate::tokens::insert_token;
 use crate::{err, SqlStore};
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
 use sqlx::Row;
+use switchboard_core::audit::AuditEntry;
 use switchboard_core::logo::{Logo, LogoOwner};
 use switchboard_core::private_app::PrivateApp;
 use switchboard_core::store::*;
@@ -24,6 +25,7 @@ impl SqlStore {
         kind: LogoOwner,
         account_id: &str,
         id: &str,
+        audit: &AuditEntry,
     ) -> StoreResult<bool> {
         let (select, delete) = match kind {
             LogoOwner::PrivateApp => (
@@ -57,6 +59,7 @@ impl SqlStore {
                     .await
                     .map_err(err)?;
             }
+            insert_audit_in(&mut tx, audit).await?;
             tx.commit().await.map_err(err)?;
             Ok(true)
         })
@@ -65,7 +68,12 @@ impl SqlStore {
 
 #[async_trait]
 impl PrivateAppStore for SqlStore {
-    async fn insert_private_app(&self, app: &PrivateApp, token: &TokenRecord) -> StoreResult<()> {
+    async fn insert_private_app(
+        &self,
+        app: &PrivateApp,
+        token: &TokenRecord,
+        audit: &AuditEntry,
+    ) -> StoreResult<()> {
         with_retry!(async {
             let mut tx = self.writer.begin().await.map_err(err)?;
             sqlx::query(
@@ -88,6 +96,7 @@ impl PrivateAppStore for SqlStore {
             .await
             .map_err(err)?;
             insert_token(&mut tx, token).await?;
+            insert_audit_in(&mut tx, audit).await?;
             tx.commit().await.map_err(err)
         })
     }
@@ -119,23 +128,27 @@ impl PrivateAppStore for SqlStore {
         row.map(PrivateAppView::try_from).transpose()
     }
 
-    async fn update_private_app(&self, app: &PrivateApp) -> StoreResult<()> {
+    async fn update_private_app(&self, app: &PrivateApp, audit: &AuditEntry) -> StoreResult<()> {
         self.changing_tokens(async {
-        sqlx::query(
-            "update private_apps set name = $1, description = $2, scopes = $3, logo_id = $4, updated_at = $5 \
-             where id = $6 and account_id = $7",
-        )
-        .bind(&app.name)
-        .bind(&app.description)
-        .bind(app.scopes.to_spaced())
-        .bind(&app.logo_id)
-        .bind(ms(app.updated_at))
-        .bind(&app.id)
-        .bind(&app.account_id)
-        .execute(&self.writer)
-        .await
-        .map(|_| ())
-        .map_err(err)
+            with_retry!(async {
+            let mut tx = self.writer.begin().await.map_err(err)?;
+            sqlx::query(
+                "update private_apps set name = $1, description = $2, scopes = $3, logo_id = $4, updated_at = $5 \
+                 where id = $6 and account_id = $7",
+            )
+            .bind(&app.name)
+            .bind(&app.description)
+            .bind(app.scopes.to_spaced())
+            .bind(&app.logo_id)
+            .bind(ms(app.updated_at))
+            .bind(&app.id)
+            .bind(&app.account_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(err)?;
+            insert_audit_in(&mut tx, audit).await?;
+            tx.commit().await.map_err(err)
+            })
         })
         .await
     }
@@ -145,6 +158,7 @@ impl PrivateAppStore for SqlStore {
         app: &PrivateApp,
         new_token: &TokenRecord,
         old: OldTokens,
+        audit: &AuditEntry,
     ) -> StoreResult<()> {
         self.changing_tokens(async {
         with_retry!(async {
@@ -187,16 +201,23 @@ impl PrivateAppStore for SqlStore {
             .execute(&mut *tx)
             .await
             .map_err(err)?;
+            insert_audit_in(&mut tx, audit).await?;
             tx.commit().await.map_err(err)
         })
         })
         .await
     }
 
-    async fn delete_private_app(&self, account_id: &str, id: &str) -> StoreResult<bool> {
+    async fn delete_private_app(
+        &self,
+        account_id: &str,
+        id: &str,
+        audit: &AuditEntry,
+    ) -> StoreResult<bool> {
         self.changing_tokens(async {
             // Tokens go with the app (on delete cascade).
-            self.delete_app(LogoOwner::PrivateApp, account_id, id).await
+            self.delete_app(LogoOwner::PrivateApp, account_id, id, audit)
+                .await
         })
         .await
     }
@@ -208,8 +229,9 @@ impl PrivateAppStore for SqlStore {
         app_id: &str,
         new: Option<&Logo>,
         old_id: Option<&str>,
-        now: DateTime<Utc>,
+        audit: &AuditEntry,
     ) -> StoreResult<()> {
+        let now = audit.created_at;
         with_retry!(async {
             let mut tx = self.writer.begin().await.map_err(err)?;
             if let Some(logo) = new {
@@ -250,6 +272,7 @@ impl PrivateAppStore for SqlStore {
                     .await
                     .map_err(err)?;
             }
+            insert_audit_in(&mut tx, audit).await?;
             tx.commit().await.map_err(err)
         })
     }

@@ -216,6 +216,7 @@ pub struct AuditRow {
     actor: String,
     action: String,
     target: Option<String>,
+    ip: Option<String>,
     created_at: i64,
 }
 
@@ -228,6 +229,7 @@ impl TryFrom<AuditRow> for AuditEntry {
             actor: r.actor,
             action: r.action,
             target: r.target,
+            ip: r.ip,
             created_at: time(r.created_at)?,
         })
     }

@@ -1,11 +1,13 @@
 //! Presented tokens: the cached look-up, last use, revocation, and the
 //! invalidation every token-changing write ends with.
 
+use crate::audit::insert_audit_in;
 use crate::rows::*;
 use crate::{err, Backend, SqlStore};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::AnyConnection;
+use switchboard_core::audit::AuditEntry;
 use switchboard_core::store::*;
 use switchboard_core::token::TokenHash;
 
@@ -104,15 +106,26 @@ impl TokenStore for SqlStore {
         Ok(())
     }
 
-    async fn revoke_token(&self, token_id: &str, now: DateTime<Utc>) -> StoreResult<()> {
+    async fn revoke_token(
+        &self,
+        token_id: &str,
+        now: DateTime<Utc>,
+        audit: &AuditEntry,
+    ) -> StoreResult<()> {
         self.changing_tokens(async {
-        sqlx::query("update tokens set revoked_at = $1, updated_at = $1 where id = $2 and revoked_at is null")
-            .bind(ms(now))
-            .bind(token_id)
-            .execute(&self.writer)
-            .await
-            .map(|_| ())
-            .map_err(err)
+            with_retry!(async {
+                let mut tx = self.writer.begin().await.map_err(err)?;
+                sqlx::query(
+                    "update tokens set revoked_at = $1, updated_at = $1 where id = $2 and revoked_at is null",
+                )
+                .bind(ms(now))
+                .bind(token_id)
+                .execute(&mut *tx)
+                .await
+                .map_err(err)?;
+                insert_audit_in(&mut tx, audit).await?;
+                tx.commit().await.map_err(err)
+            })
         })
         .await
     }

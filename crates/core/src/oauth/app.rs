@@ -226,15 +226,8 @@ impl Services {
         if !public {
             self.new_client_secret(&mut app)?;
         }
-        self.store.insert_oauth_app(&app).await?;
-        self.audit(AuditEntry::new(
-            account_id,
-            actor,
-            "oauth_app.created",
-            Some(&app.id),
-            now,
-        ))
-        .await;
+        let audit = AuditEntry::new(account_id, actor, "oauth_app.created", Some(&app.id), now);
+        self.store.insert_oauth_app(&app, &audit).await?;
         self.view(app)
     }
 
@@ -289,15 +282,8 @@ impl Services {
         }
         let now = self.clock.now();
         app.updated_at = now;
-        self.store.update_oauth_app(&app).await?;
-        self.audit(AuditEntry::new(
-            account_id,
-            actor,
-            "oauth_app.updated",
-            Some(id),
-            now,
-        ))
-        .await;
+        let audit = AuditEntry::new(account_id, actor, "oauth_app.updated", Some(id), now);
+        self.store.update_oauth_app(&app, &audit).await?;
         self.view(app)
     }
 
@@ -345,32 +331,18 @@ impl Services {
         self.new_client_secret(&mut app)?;
         let now = self.clock.now();
         app.updated_at = now;
-        self.store.update_oauth_app(&app).await?;
-        self.audit(AuditEntry::new(
-            &app.account_id,
-            actor,
-            action,
-            Some(&app.id),
-            now,
-        ))
-        .await;
+        let audit = AuditEntry::new(&app.account_id, actor, action, Some(&app.id), now);
+        self.store.update_oauth_app(&app, &audit).await?;
         self.view(app)
     }
 
     /// Delete the app: its grants, codes and tokens go with it.
     pub async fn delete_oauth_app(&self, account_id: &str, actor: &str, id: &str) -> Result<()> {
-        if !self.store.delete_oauth_app(account_id, id).await? {
+        let now = self.clock.now();
+        let audit = AuditEntry::new(account_id, actor, "oauth_app.deleted", Some(id), now);
+        if !self.store.delete_oauth_app(account_id, id, &audit).await? {
             return Err(Error::NotFound("oauth app"));
         }
-        let now = self.clock.now();
-        self.audit(AuditEntry::new(
-            account_id,
-            actor,
-            "oauth_app.deleted",
-            Some(id),
-            now,
-        ))
-        .await;
         Ok(())
     }
 }

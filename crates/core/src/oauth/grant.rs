@@ -59,15 +59,14 @@ impl Services {
             return Err(Error::NotFound("grant"));
         }
         let now = self.clock.now();
-        self.store.revoke_grant(grant_id, now).await?;
-        self.audit(AuditEntry::new(
+        let audit = AuditEntry::new(
             account_id,
             actor,
             "oauth_grant.revoked",
             Some(grant_id),
             now,
-        ))
-        .await;
+        );
+        self.store.revoke_grant(grant_id, now, &audit).await?;
         Ok(())
     }
 }

@@ -12,7 +12,11 @@ use chrono::{DateTime, Utc};
 #[async_trait]
 pub trait OAuthStore: Send + Sync {
     // OAuth apps
-    async fn insert_oauth_app(&self, app: &OAuthApp) -> StoreResult<()>;
+    async fn insert_oauth_app(
+        &self,
+        app: &OAuthApp,
+        audit: &crate::audit::AuditEntry,
+    ) -> StoreResult<()>;
     async fn list_oauth_apps(&self, account_id: &str) -> StoreResult<Vec<OAuthApp>>;
     async fn get_oauth_app(&self, account_id: &str, id: &str) -> StoreResult<Option<OAuthApp>>;
     async fn get_oauth_app_by_id(&self, id: &str) -> StoreResult<Option<OAuthApp>>;
@@ -27,9 +31,18 @@ pub trait OAuthStore: Send + Sync {
         hash: &TokenHash,
     ) -> StoreResult<Option<OAuthApp>>;
     /// Save every field but the id, account and client id.
-    async fn update_oauth_app(&self, app: &OAuthApp) -> StoreResult<()>;
+    async fn update_oauth_app(
+        &self,
+        app: &OAuthApp,
+        audit: &crate::audit::AuditEntry,
+    ) -> StoreResult<()>;
     /// Delete the app with its grants, codes and tokens (and its logo).
-    async fn delete_oauth_app(&self, account_id: &str, id: &str) -> StoreResult<bool>;
+    async fn delete_oauth_app(
+        &self,
+        account_id: &str,
+        id: &str,
+        audit: &crate::audit::AuditEntry,
+    ) -> StoreResult<bool>;
 
     // the authorization flow
     async fn insert_consent(&self, consent: &Consent) -> StoreResult<()>;
@@ -50,7 +63,12 @@ pub trait OAuthStore: Send + Sync {
         user_id: Option<&str>,
     ) -> StoreResult<Vec<GrantView>>;
     /// Revoke the grant and every token issued under it.
-    async fn revoke_grant(&self, grant_id: &str, now: DateTime<Utc>) -> StoreResult<()>;
+    async fn revoke_grant(
+        &self,
+        grant_id: &str,
+        now: DateTime<Utc>,
+        audit: &crate::audit::AuditEntry,
+    ) -> StoreResult<()>;
     async fn insert_code(&self, code: &AuthCode) -> StoreResult<()>;
     async fn find_code(&self, code_hash: &TokenHash) -> StoreResult<Option<AuthCode>>;
     /// Mark the code used and store its tokens, atomically. `false`: it was
@@ -79,5 +97,10 @@ pub trait OAuthStore: Send + Sync {
         tokens: &[TokenRecord],
     ) -> StoreResult<()>;
     /// Revoke every token of one family (a replayed authorization code).
-    async fn revoke_token_family(&self, family_id: &str, now: DateTime<Utc>) -> StoreResult<()>;
+    async fn revoke_token_family(
+        &self,
+        family_id: &str,
+        now: DateTime<Utc>,
+        audit: &crate::audit::AuditEntry,
+    ) -> StoreResult<()>;
 }

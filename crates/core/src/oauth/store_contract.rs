@@ -9,7 +9,7 @@ use crate::ids::new_id;
 use crate::scope::ScopeSet;
 use crate::session::Session;
 use crate::store::{Store, StoreError, TokenRecord};
-use crate::store_contract::{now, user};
+use crate::store_contract::{audited, now, user};
 use crate::token::{PlainToken, TokenHash, TokenKind};
 use chrono::{DateTime, Duration, Utc};
 
@@ -105,24 +105,32 @@ pub async fn run(store: &dyn Store) {
     let owner = crate::store_contract::account("Owner");
     let owner_admin = user(&owner, &format!("{}@o.example", new_id()), Role::Admin);
     store
-        .create_account_with_admin(&owner, &owner_admin)
+        .create_account_with_admin(&owner, &owner_admin, &audited(&owner.id))
         .await
         .unwrap();
     let other = crate::store_contract::account("Customer");
     let admin_b = user(&other, &format!("{}@c.example", new_id()), Role::Admin);
     store
-        .create_account_with_admin(&other, &admin_b)
+        .create_account_with_admin(&other, &admin_b, &audited(&other.id))
         .await
         .unwrap();
     let mut member = user(&other, &format!("{}@c.example", new_id()), Role::Member);
-    store.insert_user(&member).await.unwrap();
+    store
+        .insert_user(&member, &audited(&member.account_id))
+        .await
+        .unwrap();
 
     let mut a = app(&owner);
-    store.insert_oauth_app(&a).await.unwrap();
+    store
+        .insert_oauth_app(&a, &audited(&a.account_id))
+        .await
+        .unwrap();
     let mut dup = app(&owner);
     dup.client_id = a.client_id.clone();
     assert!(matches!(
-        store.insert_oauth_app(&dup).await,
+        store
+            .insert_oauth_app(&dup, &audited(&dup.account_id))
+            .await,
         Err(StoreError::Unique("oauth_apps_client_id_key"))
     ));
     let (found, owner_name) = store
@@ -146,7 +154,10 @@ pub async fn run(store: &dyn Store) {
     );
     a.scopes = scopes("contacts.read offline_access");
     a.secret_hash = Some(TokenHash::of("rotated"));
-    store.update_oauth_app(&a).await.unwrap();
+    store
+        .update_oauth_app(&a, &audited(&a.account_id))
+        .await
+        .unwrap();
     let again = store.get_oauth_app_by_id(&a.id).await.unwrap().unwrap();
     assert_eq!(again.scopes, a.scopes);
     assert!(again.secret_hash.unwrap().ct_eq(&TokenHash::of("rotated")));
@@ -305,7 +316,10 @@ pub async fn run(store: &dyn Store) {
         .unwrap()
         .last_used_at
         .is_some());
-    store.revoke_token_family(&c.id, now()).await.unwrap();
+    store
+        .revoke_token_family(&c.id, now(), &audited(&c.account_id))
+        .await
+        .unwrap();
     assert!(
         revoked(store, winner).await
             && revoked(store, &next_access).await
@@ -315,7 +329,10 @@ pub async fn run(store: &dyn Store) {
     // Revoking a grant revokes its tokens; consenting again revives it.
     let (t, rec) = oauth_token(TokenKind::OAuthAccess, &g2, &new_id(), "contacts.read");
     store.insert_tokens(&g2.id, now(), &[rec]).await.unwrap();
-    store.revoke_grant(&g2.id, now()).await.unwrap();
+    store
+        .revoke_grant(&g2.id, now(), &audited(&g2.account_id))
+        .await
+        .unwrap();
     assert!(revoked(store, &t).await);
     assert!(store
         .find_live_grant(&a.id, &member.id)
@@ -347,7 +364,10 @@ pub async fn run(store: &dyn Store) {
         .await
         .unwrap();
     member.active = false;
-    store.update_user(&member, now()).await.unwrap();
+    store
+        .update_user(&member, now(), &audited(&member.account_id))
+        .await
+        .unwrap();
     assert!(revoked(store, &t).await);
     assert!(store
         .find_live_grant(&a.id, &member.id)
@@ -396,7 +416,13 @@ pub async fn run(store: &dyn Store) {
     }
     let (t, rec) = oauth_token(TokenKind::OAuthAccess, &own, &new_id(), "contacts.read");
     store.insert_tokens(&own.id, now(), &[rec]).await.unwrap();
-    assert!(store.delete_oauth_app(&owner.id, &a.id).await.unwrap());
+    assert!(store
+        .delete_oauth_app(&owner.id, &a.id, &audited(&owner.id))
+        .await
+        .unwrap());
     assert!(store.find_token(&t.hash()).await.unwrap().is_none());
-    assert!(!store.delete_oauth_app(&owner.id, &a.id).await.unwrap());
+    assert!(!store
+        .delete_oauth_app(&owner.id, &a.id, &audited(&owner.id))
+        .await
+        .unwrap());
 }

@@ -4,6 +4,7 @@
 use super::authorize::valid_pkce_string;
 use super::grant::{Grant, APP_SUBJECT};
 use super::{ClientType, OAuthApp, OAuthError};
+use crate::audit::AuditEntry;
 use crate::ids::new_id;
 use crate::scope::{Scope, ScopeSet};
 use crate::services::Services;
@@ -244,7 +245,16 @@ impl Services {
         let now = self.clock.now();
         if code.used_at.is_some() {
             // RFC 6749 §4.1.2: a replayed code revokes what it issued.
-            self.store.revoke_token_family(&code.id, now).await?;
+            let audit = client_audit(
+                app,
+                &code.account_id,
+                "oauth_code.replayed_revoked",
+                &code.id,
+                now,
+            );
+            self.store
+                .revoke_token_family(&code.id, now, &audit)
+                .await?;
             return Err(OAuthError::invalid_grant(
                 "the code was already used; the tokens issued for it have been revoked",
             ));
@@ -314,7 +324,16 @@ impl Services {
             .await?
         {
             // Lost a race with another redemption of the same code: a replay.
-            self.store.revoke_token_family(&code.id, now).await?;
+            let audit = client_audit(
+                app,
+                &code.account_id,
+                "oauth_code.replayed_revoked",
+                &code.id,
+                now,
+            );
+            self.store
+                .revoke_token_family(&code.id, now, &audit)
+                .await?;
             return Err(OAuthError::invalid_grant(
                 "the code was already used; the tokens issued for it have been revoked",
             ));
@@ -406,7 +425,14 @@ impl Services {
                 }
                 Some(_) => {
                     // Reuse of a rotated token: the family may be stolen.
-                    self.store.revoke_grant(&grant_id, now).await?;
+                    let audit = client_audit(
+                        app,
+                        &lookup.token.account_id,
+                        "oauth_grant.refresh_reuse_revoked",
+                        &grant_id,
+                        now,
+                    );
+                    self.store.revoke_grant(&grant_id, now, &audit).await?;
                     tracing::warn!(grant_id = %grant_id, "refresh token reused after rotation; grant revoked");
                     return Err(OAuthError::invalid_grant(
                         "the refresh token was already used; the authorization has been revoked",
@@ -481,9 +507,17 @@ impl Services {
             return Ok(());
         }
         let now = self.clock.now();
+        let account = &found.token.account_id;
         match (found.token.kind, &found.token.grant_id) {
-            (TokenKind::OAuthRefresh, Some(grant)) => self.store.revoke_grant(grant, now).await?,
-            _ => self.store.revoke_token(&found.token.id, now).await?,
+            (TokenKind::OAuthRefresh, Some(grant)) => {
+                let audit = client_audit(app, account, "oauth_grant.revoked_by_client", grant, now);
+                self.store.revoke_grant(grant, now, &audit).await?
+            }
+            _ => {
+                let id = &found.token.id;
+                let audit = client_audit(app, account, "oauth_token.revoked_by_client", id, now);
+                self.store.revoke_token(id, now, &audit).await?
+            }
         }
         Ok(())
     }
@@ -535,6 +569,18 @@ impl Services {
             is_refresh: rec.kind == TokenKind::OAuthRefresh,
         }))
     }
+}
+
+/// An audit entry for what a client's own request changed.
+fn client_audit(
+    app: &OAuthApp,
+    account_id: &str,
+    action: &str,
+    target: &str,
+    now: DateTime<Utc>,
+) -> AuditEntry {
+    let actor = format!("oauth_app:{}", app.id);
+    AuditEntry::new(account_id, &actor, action, Some(target), now)
 }
 
 #[cfg(test)]

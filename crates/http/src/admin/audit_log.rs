@@ -45,6 +45,8 @@ pub(crate) struct EntryBody {
     actor: String,
     action: String,
     target: Option<String>,
+    /// The client address the change came from (absent for CLI changes).
+    ip: Option<String>,
     created_at: String,
 }
 
@@ -55,6 +57,7 @@ impl From<AuditEntry> for EntryBody {
             actor: e.actor,
             action: e.action,
             target: e.target,
+            ip: e.ip,
             created_at: rfc3339(e.created_at),
         }
     }
@@ -91,6 +94,7 @@ pub(crate) async fn list(
         action: q.action,
         since: q.since,
         until: q.until,
+        before: None,
         limit,
     };
     let entries = s.services.list_audit(&p.account_id, &query).await?;
