@@ -11,6 +11,7 @@ mod browser;
 mod browser_support;
 mod cli;
 mod console;
+mod console_admin;
 mod envelope;
 mod limits;
 mod multi_node;

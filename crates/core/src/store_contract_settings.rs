@@ -254,6 +254,7 @@ async fn audit_pages_follow_the_cursor(store: &dyn Store) {
     }
     let mut seen = Vec::new();
     let mut q = AuditQuery {
+        action: Some("page.test".into()),
         limit: 2,
         ..AuditQuery::default()
     };

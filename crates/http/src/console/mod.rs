@@ -11,9 +11,11 @@ mod oauth_app_page;
 mod oauth_apps;
 mod private_app_edit;
 mod private_apps;
+mod reset_password;
 pub(crate) mod reveal;
 mod settings;
 pub(crate) mod shell;
+mod users;
 
 use crate::error::PageError;
 use crate::state::AppState;
@@ -37,6 +39,8 @@ pub fn router() -> Router<AppState> {
         .merge(private_apps::router())
         .merge(oauth_apps::router())
         .merge(connected_apps::router())
+        .merge(users::router())
+        .merge(reset_password::router())
 }
 
 async fn stylesheet() -> impl IntoResponse {
