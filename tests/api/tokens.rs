@@ -319,14 +319,20 @@ async fn leaked_token_endpoint_is_rate_limited_per_address(backend: Backend) {
 /// The per-address limit takes the client from `X-Forwarded-For` only when
 /// the peer is a configured trusted proxy; otherwise the header is ignored.
 async fn forwarded_for_counts_only_behind_a_trusted_proxy(backend: Backend) {
-    async fn statuses(app: &TestApp, forwarded: impl Fn(usize) -> String) -> Vec<StatusCode> {
+    /// Twelve leaked-token reports (10 per 10 s per client address), each
+    /// with the headers `forwarded(i)` gives.
+    async fn statuses(
+        app: &TestApp,
+        forwarded: impl Fn(usize) -> Vec<(&'static str, String)>,
+    ) -> Vec<StatusCode> {
         let url = app.url("/services/oauth2/v1/leaked-tokens");
         let mut out = Vec::new();
         for i in 0..12 {
-            let res = app
-                .api()
-                .post(&url)
-                .header("x-forwarded-for", forwarded(i))
+            let mut req = app.api().post(&url);
+            for (name, value) in forwarded(i) {
+                req = req.header(name, value);
+            }
+            let res = req
                 .json(&serde_json::json!({"tokens": []}))
                 .send()
                 .await
@@ -336,11 +342,17 @@ async fn forwarded_for_counts_only_behind_a_trusted_proxy(backend: Backend) {
         out
     }
     let limited = |s: &[StatusCode]| s.contains(&StatusCode::TOO_MANY_REQUESTS);
+    let xff = |v: String| vec![("x-forwarded-for", v)];
+    let fwd = |v: String| vec![("forwarded", v)];
 
     // Not trusted: a client cannot dodge the limit by inventing addresses.
     let open = TestApp::spawn(backend).await;
     assert!(limited(
-        &statuses(&open, |i| format!("198.51.100.{i}")).await
+        &statuses(&open, |i| xff(format!("198.51.100.{i}"))).await
+    ));
+    let open = TestApp::spawn(backend).await;
+    assert!(limited(
+        &statuses(&open, |i| fwd(format!("for=198.51.100.{i}"))).await
     ));
 
     // Behind a trusted proxy: each forwarded client has its own budget …
@@ -348,9 +360,33 @@ async fn forwarded_for_counts_only_behind_a_trusted_proxy(backend: Backend) {
         c.trusted_proxies = vec!["127.0.0.0/8".parse().unwrap()];
     })
     .await;
-    let each = statuses(&proxied, |i| format!("198.51.100.{i}")).await;
+    let each = statuses(&proxied, |i| xff(format!("198.51.100.{i}"))).await;
     assert!(!limited(&each), "{each:?}");
     // … and one client is limited, whatever it puts in front of the proxy's hop.
-    let one = statuses(&proxied, |i| format!("10.9.9.{i}, 203.0.113.7")).await;
+    let one = statuses(&proxied, |i| xff(format!("10.9.9.{i}, 203.0.113.7"))).await;
     assert!(limited(&one), "{one:?}");
+
+    // The same with RFC 7239's Forwarded: quoted IPv6 with a port, several elements.
+    let each = statuses(&proxied, |i| {
+        fwd(format!("for=\"[2001:db8::{i:x}]:4711\";proto=http"))
+    })
+    .await;
+    assert!(!limited(&each), "{each:?}");
+    let one = statuses(&proxied, |i| {
+        fwd(format!("for=10.8.8.{i}, for=\"[2001:db8::7]:{i}\""))
+    })
+    .await;
+    assert!(limited(&one), "{one:?}");
+    // An obfuscated client is no address: the proxy's own budget counts.
+    let hidden = statuses(&proxied, |i| fwd(format!("for=_client{i}"))).await;
+    assert!(limited(&hidden), "{hidden:?}");
+    // Both headers: X-Forwarded-For wins (one client there, many in Forwarded).
+    let both = statuses(&proxied, |i| {
+        vec![
+            ("x-forwarded-for", "203.0.113.99".to_owned()),
+            ("forwarded", format!("for=198.51.100.{}", 100 + i)),
+        ]
+    })
+    .await;
+    assert!(limited(&both), "{both:?}");
 }
