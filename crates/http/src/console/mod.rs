@@ -1,6 +1,7 @@
 //! Server-rendered console pages. Every form carries a CSRF token; pages with
 //! forms also expose it in `<meta name="csrf-token">` for scripts.
 
+mod audit;
 mod auth;
 pub(crate) mod confirm;
 mod connected_apps;
@@ -12,9 +13,11 @@ mod oauth_apps;
 mod private_app_edit;
 mod private_apps;
 mod reset_password;
+mod reset_password;
 pub(crate) mod reveal;
 mod settings;
 pub(crate) mod shell;
+mod users;
 mod users;
 
 use crate::error::PageError;
@@ -39,6 +42,9 @@ pub fn router() -> Router<AppState> {
         .merge(private_apps::router())
         .merge(oauth_apps::router())
         .merge(connected_apps::router())
+        .merge(users::router())
+        .merge(audit::router())
+        .merge(reset_password::router())
         .merge(users::router())
         .merge(reset_password::router())
 }
