@@ -13,11 +13,9 @@ mod oauth_apps;
 mod private_app_edit;
 mod private_apps;
 mod reset_password;
-mod reset_password;
 pub(crate) mod reveal;
 mod settings;
 pub(crate) mod shell;
-mod users;
 mod users;
 
 use crate::error::PageError;
@@ -44,8 +42,6 @@ pub fn router() -> Router<AppState> {
         .merge(connected_apps::router())
         .merge(users::router())
         .merge(audit::router())
-        .merge(reset_password::router())
-        .merge(users::router())
         .merge(reset_password::router())
 }
 
