@@ -8,6 +8,7 @@ mod helpers;
 
 mod admin_api;
 mod browser;
+mod browser_admin;
 mod browser_support;
 mod cli;
 mod console;

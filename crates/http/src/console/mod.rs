@@ -1,6 +1,7 @@
 //! Server-rendered console pages. Every form carries a CSRF token; pages with
 //! forms also expose it in `<meta name="csrf-token">` for scripts.
 
+mod account;
 mod audit;
 mod auth;
 pub(crate) mod confirm;
@@ -42,6 +43,7 @@ pub fn router() -> Router<AppState> {
         .merge(connected_apps::router())
         .merge(users::router())
         .merge(audit::router())
+        .merge(account::router())
         .merge(reset_password::router())
 }
 
