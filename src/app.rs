@@ -186,6 +186,16 @@ pub struct Application {
     console: String,
     listener: TcpListener,
     state: AppState,
+    limits: ConnectionLimits,
+}
+
+/// What each connection is held to before a request reaches the router.
+#[derive(Debug, Clone, Copy)]
+struct ConnectionLimits {
+    /// To send a request line and headers (and to idle between requests).
+    header_read_timeout: std::time::Duration,
+    /// Request line plus headers; past it hyper answers 431 and closes.
+    max_header_bytes: usize,
 }
 
 impl Application {
@@ -241,10 +251,17 @@ impl Application {
         };
         // The console lives at the root of the issuer's origin.
         let console = format!("{}/signup", http.issuer_origin());
+        let limits = ConnectionLimits {
+            header_read_timeout: std::time::Duration::from_secs(u64::from(
+                config.header_read_timeout_secs,
+            )),
+            max_header_bytes: config.max_header_bytes as usize,
+        };
         Ok(Application {
             console,
             listener,
             state: AppState::new(services, http),
+            limits,
         })
     }
 
@@ -287,16 +304,74 @@ impl Application {
             "open {} to create an account (or sign in at /login)",
             self.console
         );
-        let served = axum::serve(
-            self.listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(shutdown)
-        .await
-        .context("server error");
+        serve(self.listener, router, self.limits, shutdown).await;
         maintenance.abort();
-        served
+        Ok(())
     }
+}
+
+/// `axum::serve`, with the connection limits it does not expose: hyper's
+/// HTTP/1.1 connections (keep-alive on) with a header-read timeout and a
+/// header-size cap, `ConnectInfo<SocketAddr>` for the handlers, and on
+/// `shutdown` no new connections while the open ones finish their requests.
+async fn serve(
+    listener: TcpListener,
+    router: axum::Router,
+    limits: ConnectionLimits,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    use hyper_util::service::TowerToHyperService;
+    use tower::Service;
+
+    let mut make_service = router.into_make_service_with_connect_info::<SocketAddr>();
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .keep_alive(true)
+        .header_read_timeout(limits.header_read_timeout)
+        .max_header_size(limits.max_header_bytes);
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    tokio::pin!(shutdown);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(connection) => connection,
+                Err(e) => {
+                    accept_failed(e).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let Ok(service) = make_service.call(peer).await;
+        let connection =
+            http.serve_connection(TokioIo::new(stream), TowerToHyperService::new(service));
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            // Slow or oversized heads end here (hyper has answered 431, or
+            // closed a head that took too long); nothing to do but note it.
+            if let Err(e) = connection.await {
+                tracing::debug!(error = %e, peer = %peer, "connection ended with an error");
+            }
+        });
+    }
+    drop(listener);
+    graceful.shutdown().await;
+}
+
+/// As `axum::serve` does: a peer that gave up is nothing; anything else
+/// (out of file descriptors, say) is logged and accepting pauses a second
+/// instead of spinning.
+async fn accept_failed(e: std::io::Error) {
+    use std::io::ErrorKind::{ConnectionAborted, ConnectionRefused, ConnectionReset};
+    if matches!(
+        e.kind(),
+        ConnectionRefused | ConnectionAborted | ConnectionReset
+    ) {
+        return;
+    }
+    tracing::error!(error = %e, "accepting a connection failed; retrying in 1 s");
+    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
 }
 
 /// Resolves on SIGTERM or Ctrl-C.

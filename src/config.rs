@@ -17,6 +17,8 @@ pub const DEFAULT_CLIENT_CREDENTIALS_TTL: u32 = 3600;
 pub const DEFAULT_TOKEN_RETENTION_DAYS: u32 = 7;
 pub const DEFAULT_REQUEST_TIMEOUT: u32 = 30;
 pub const DEFAULT_MAX_JSON_DEPTH: u32 = 32;
+pub const DEFAULT_HEADER_READ_TIMEOUT: u32 = 10;
+pub const DEFAULT_MAX_HEADER_BYTES: u32 = 16 * 1024;
 /// Well under serde_json's own recursion limit (128), which would answer first.
 const MAX_JSON_DEPTH_CEILING: u32 = 100;
 
@@ -97,6 +99,14 @@ pub struct ServeArgs {
     /// (1 to 100) [default: 32].
     #[arg(long, env = "SWITCHBOARD_MAX_JSON_DEPTH")]
     pub max_json_depth: Option<u32>,
+    /// Seconds a client has to send a request's line and headers (and an idle keep-alive
+    /// connection stays open); then the connection is closed [default: 10].
+    #[arg(long, env = "SWITCHBOARD_HEADER_READ_TIMEOUT_SECONDS")]
+    pub header_read_timeout_seconds: Option<u32>,
+    /// Largest request line plus headers, in bytes; larger is answered 431 and the
+    /// connection closed (at least 1024) [default: 16384].
+    #[arg(long, env = "SWITCHBOARD_MAX_HEADER_BYTES")]
+    pub max_header_bytes: Option<u32>,
     /// Key sealing OAuth client secrets: base64 of 32 bytes; every node of a cluster needs
     /// the same key [default: generated into <data-dir>/server.key on first start].
     #[arg(long, env = "SWITCHBOARD_SERVER_KEY", hide_env_values = true)]
@@ -191,6 +201,8 @@ struct FileConfig {
     metrics_token: Option<String>,
     request_timeout_seconds: Option<u32>,
     max_json_depth: Option<u32>,
+    header_read_timeout_seconds: Option<u32>,
+    max_header_bytes: Option<u32>,
     trusted_proxies: Option<Vec<String>>,
     server_key: Option<String>,
 }
@@ -216,6 +228,8 @@ pub struct Config {
     pub metrics_token: Option<SecretString>,
     pub request_timeout_secs: u32,
     pub max_json_depth: u32,
+    pub header_read_timeout_secs: u32,
+    pub max_header_bytes: u32,
     pub trusted_proxies: Vec<ipnet::IpNet>,
     /// Base64 of the 32-byte server key; `None`: `<data_dir>/server.key`.
     pub server_key: Option<SecretString>,
@@ -249,6 +263,8 @@ impl std::fmt::Debug for Config {
             )
             .field("request_timeout_secs", &self.request_timeout_secs)
             .field("max_json_depth", &self.max_json_depth)
+            .field("header_read_timeout_secs", &self.header_read_timeout_secs)
+            .field("max_header_bytes", &self.max_header_bytes)
             .field("trusted_proxies", &self.trusted_proxies)
             .field(
                 "server_key",
@@ -274,7 +290,7 @@ impl Config {
             "bind={} issuer={}{issuer_source} database={} data_dir={} rate_limit={}/10s \
              require_pkce={} refresh_grace={}s refresh_idle={}d refresh_absolute={}d \
              client_credentials_ttl={}s token_retention={}d request_timeout={}s \
-             max_json_depth={} metrics={} \
+             max_json_depth={} header_read_timeout={}s max_header_bytes={} metrics={} \
              trusted_proxies={} server_key={server_key}",
             self.bind,
             self.issuer,
@@ -289,6 +305,8 @@ impl Config {
             self.token_retention_days,
             self.request_timeout_secs,
             self.max_json_depth,
+            self.header_read_timeout_secs,
+            self.max_header_bytes,
             if self.metrics_token.is_some() {
                 "on (bearer token)"
             } else {
@@ -408,6 +426,20 @@ impl Config {
                 "max_json_depth must be from 1 to {MAX_JSON_DEPTH_CEILING}, got {max_json_depth}"
             );
         }
+        let header_read_timeout_secs = serve
+            .header_read_timeout_seconds
+            .or(file.header_read_timeout_seconds)
+            .unwrap_or(DEFAULT_HEADER_READ_TIMEOUT);
+        if header_read_timeout_secs == 0 {
+            bail!("header_read_timeout_seconds must be at least 1");
+        }
+        let max_header_bytes = serve
+            .max_header_bytes
+            .or(file.max_header_bytes)
+            .unwrap_or(DEFAULT_MAX_HEADER_BYTES);
+        if max_header_bytes < 1024 {
+            bail!("max_header_bytes must be at least 1024, got {max_header_bytes}");
+        }
         let metrics_token = serve.metrics_token.clone().or(file.metrics_token);
         if metrics_token.as_ref().is_some_and(|t| t.len() < 16) {
             bail!("metrics_token must be at least 16 characters");
@@ -425,6 +457,8 @@ impl Config {
             bind: bind.addr,
             request_timeout_secs,
             max_json_depth,
+            header_read_timeout_secs,
+            max_header_bytes,
             trusted_proxies,
             metrics_token: metrics_token.map(SecretString::from),
             issuer_from_bind,
@@ -478,6 +512,8 @@ impl Config {
             metrics_token: None,
             request_timeout_secs: DEFAULT_REQUEST_TIMEOUT,
             max_json_depth: DEFAULT_MAX_JSON_DEPTH,
+            header_read_timeout_secs: DEFAULT_HEADER_READ_TIMEOUT,
+            max_header_bytes: DEFAULT_MAX_HEADER_BYTES,
             trusted_proxies: Vec::new(),
             server_key: None,
         }
@@ -605,14 +641,34 @@ mod tests {
     }
 
     #[test]
-    fn json_depth_is_bounded() {
+    fn limits_are_bounded() {
+        let load = |serve: ServeArgs| Config::load(&ConfigArgs::default(), &serve).is_ok();
         for (depth, ok) in [(0, false), (1, true), (100, true), (101, false)] {
-            let serve = ServeArgs {
-                max_json_depth: Some(depth),
-                ..Default::default()
-            };
-            let got = Config::load(&ConfigArgs::default(), &serve);
-            assert_eq!(got.is_ok(), ok, "{depth}");
+            let max_json_depth = Some(depth);
+            assert_eq!(
+                load(ServeArgs {
+                    max_json_depth,
+                    ..Default::default()
+                }),
+                ok,
+                "{depth}"
+            );
+        }
+        let header_read_timeout_seconds = Some(0);
+        assert!(!load(ServeArgs {
+            header_read_timeout_seconds,
+            ..Default::default()
+        }));
+        for (bytes, ok) in [(1023, false), (1024, true)] {
+            let max_header_bytes = Some(bytes);
+            assert_eq!(
+                load(ServeArgs {
+                    max_header_bytes,
+                    ..Default::default()
+                }),
+                ok,
+                "{bytes}"
+            );
         }
     }
 
