@@ -20,9 +20,11 @@ use switchboard_core::audit::{AuditCursor, AuditEntry, AuditQuery};
 const PAGE_SIZE: i64 = 50;
 
 /// Every action the services record, as people read it.
-const ACTIONS: [(&str, &str); 19] = [
+const ACTIONS: [(&str, &str); 31] = [
     ("account.created", "Account created"),
     ("account.renamed", "Company name changed"),
+    ("user.signed_in", "Signed in"),
+    ("user.sign_in_failed", "Sign-in failed"),
     ("user.created", "User added"),
     ("user.updated", "User's role changed"),
     ("user.deactivated", "User deactivated"),
@@ -38,10 +40,35 @@ const ACTIONS: [(&str, &str); 19] = [
     ("private_app.updated", "Private App changed"),
     ("private_app.rotated", "Private App token rotated"),
     ("private_app.deleted", "Private App deleted"),
+    ("private_app.logo_set", "Private App logo set"),
+    ("private_app.logo_removed", "Private App logo removed"),
     ("oauth_app.created", "OAuth app registered"),
     ("oauth_app.updated", "OAuth app changed"),
     ("oauth_app.deleted", "OAuth app deleted"),
+    ("oauth_app.logo_set", "OAuth app logo set"),
+    ("oauth_app.logo_removed", "OAuth app logo removed"),
+    ("oauth_app.secret_rotated", "OAuth app secret rotated"),
+    (
+        "oauth_app.secret_leak_reported_rotated",
+        "Leaked OAuth app secret rotated",
+    ),
     ("oauth_grant.revoked", "Connected app revoked"),
+    (
+        "oauth_grant.revoked_by_client",
+        "Connected app revoked by the app",
+    ),
+    (
+        "oauth_token.revoked_by_client",
+        "OAuth token revoked by the app",
+    ),
+    (
+        "oauth_grant.refresh_reuse_revoked",
+        "Connected app revoked: a refresh token was reused",
+    ),
+    (
+        "oauth_code.replayed_revoked",
+        "Connected app revoked: an authorization code was replayed",
+    ),
     ("token.leak_reported_revoked", "Leaked token revoked"),
 ];
 
@@ -76,6 +103,8 @@ struct Row {
     actor: Named,
     action: String,
     target: Option<Named>,
+    /// The client address the change came from, when it came over HTTP.
+    ip: String,
 }
 
 struct Opt {
@@ -238,6 +267,7 @@ async fn page(
                 .get(e.action.as_str())
                 .map_or_else(|| e.action.clone(), |l| (*l).to_owned()),
             target: e.target.as_deref().map(name_of),
+            ip: e.ip.clone().unwrap_or_default(),
         })
         .collect();
     let page = AuditPage {
