@@ -1,8 +1,9 @@
 //! `Settings → Users` (SPEC S1): list, add with a role (the new user gets a
 //! one-time link to set their password), change role, deactivate and
-//! reactivate, and a password reset link for anyone. Admins only; the same services as the admin API,
-//! so the last-admin rule holds here as it does there. Demoting and
-//! deactivating ask first (`GET` shows the question, `POST` acts).
+//! reactivate, and a password reset link for anyone. Admins only; the same
+//! services as the admin API, so the last-admin rule holds here as it does
+//! there. Demoting and deactivating ask first (`GET` shows the question,
+//! `POST` acts).
 
 use super::check_form;
 use super::confirm::{self, Confirm};
