@@ -24,6 +24,7 @@ mod oauth_privileges;
 mod oauth_token;
 mod openapi;
 mod private_apps;
+mod readme;
 mod records;
 mod tokens;
 mod upgrade;
