@@ -97,6 +97,48 @@ async fn an_admin_creates_edits_and_deletes_a_private_app_in_the_browser() {
     let me = json_of(app.me(&token).await).await.2;
     assert_eq!(me["scopes"], json!(["contacts.read", "calls.read"]));
 
+    // Rotate with a day's grace: a new token, once; the old one still works
+    // and the list says until when.
+    click(c, "a[href$='/rotate']").await;
+    c.wait().for_element(Locator::Id("confirm")).await.unwrap();
+    c.find(Locator::Css("#choice option[value='86400']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    check_page(c, "private-app-confirm-rotate").await;
+    click(c, "#confirm").await;
+    let rotated = c
+        .wait()
+        .for_element(Locator::Id("token"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(rotated.starts_with("swb_pat_") && rotated != token);
+    assert!(flash_text(c).await.contains("old token works until"));
+    assert_eq!(
+        app.me(&token).await.status(),
+        StatusCode::OK,
+        "in its grace period"
+    );
+    assert_eq!(app.me(&rotated).await.status(), StatusCode::OK);
+    c.goto(&app.url("/settings/private-apps")).await.unwrap();
+    let old = c
+        .find(Locator::Css(".old-token"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(old.starts_with("Old token valid until"), "{old}");
+    check_page(c, "private-apps-list-grace").await;
+    click(c, "td a[href^='/settings/private-apps/']").await;
+    c.wait().for_element(Locator::Id("edit")).await.unwrap();
+    let token = rotated;
+
     // A file that is not an image is refused, at the field, in words.
     c.find(Locator::Css("#edit input[name=logo]"))
         .await

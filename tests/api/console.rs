@@ -432,6 +432,9 @@ async fn token_after(b: &crate::helpers::Browser, res: reqwest::Response) -> (St
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let page = res.headers()[LOCATION].to_str().unwrap().to_owned();
     let id = page
+        .split('?')
+        .next()
+        .unwrap()
         .trim_start_matches("/settings/private-apps/")
         .trim_end_matches("/token")
         .to_owned();

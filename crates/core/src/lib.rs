@@ -9,6 +9,7 @@ pub mod account;
 pub mod account_settings;
 pub mod audit;
 pub mod clock;
+pub mod console_reveal;
 pub mod error;
 pub mod filter;
 pub mod ids;

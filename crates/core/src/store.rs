@@ -103,6 +103,7 @@ pub enum OldTokens {
 /// backend can implement them in a file of their own.
 pub trait Store:
     crate::records::RecordStore
+    + crate::console_reveal::ConsoleStore
     + crate::oauth::store::OAuthStore
     + MaintenanceStore
     + AccountStore
@@ -118,6 +119,7 @@ pub trait Store:
 
 impl<T> Store for T where
     T: crate::records::RecordStore
+        + crate::console_reveal::ConsoleStore
         + crate::oauth::store::OAuthStore
         + MaintenanceStore
         + AccountStore

@@ -46,7 +46,7 @@ pub(crate) fn user(account: &Account, email: &str, role: Role) -> User {
     }
 }
 
-fn app_with_token(
+pub(crate) fn app_with_token(
     account: &Account,
     expires_at: Option<DateTime<Utc>>,
 ) -> (PrivateApp, TokenRecord, PlainToken) {
@@ -88,7 +88,7 @@ fn app_with_token(
 }
 
 /// A fresh account with an admin of a unique email.
-async fn new_account(store: &dyn Store, name: &str) -> Account {
+pub(crate) async fn new_account(store: &dyn Store, name: &str) -> Account {
     let a = account(name);
     let admin = user(&a, &format!("{}@contract.example", new_id()), Role::Admin);
     store
@@ -110,6 +110,7 @@ pub async fn run_all(store: &dyn Store) {
     records_and_their_feed(store).await;
     crate::store_contract_settings::run(store).await;
     crate::oauth::store_contract::run(store).await;
+    crate::console_reveal::contract(store).await;
     store.ping().await.unwrap();
 }
 

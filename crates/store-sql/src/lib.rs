@@ -10,6 +10,7 @@ mod retry;
 mod account_settings;
 mod accounts;
 mod audit;
+mod console_reveals;
 mod maintenance;
 use maintenance::Statistics;
 mod oauth;

@@ -47,6 +47,7 @@ struct EditPage {
     created: When,
     last_used: Option<When>,
     expires: Option<When>,
+    old_until: Option<When>,
     form: AppForm,
 }
 
@@ -55,8 +56,10 @@ fn edit_page(
     v: PrivateAppView,
     form: AppForm,
     now: chrono::DateTime<chrono::Utc>,
+    old_until: Option<chrono::DateTime<chrono::Utc>>,
 ) -> EditPage {
     EditPage {
+        old_until: old_until.map(|t| when(t, now)),
         shell,
         logo_url: logo_url(v.app.logo_id.as_ref()),
         initial: initial(&v.app.name),
@@ -77,7 +80,11 @@ async fn page(
     c.admin_only()?;
     let v = state.services.get_private_app(&c.s.account.id, &id).await?;
     let form = AppForm::new(&v.app.name, &v.app.description, &v.app.scopes.to_strings());
-    let page = edit_page(c.shell(Section::PrivateApps), v, form, c.now);
+    let old = state
+        .services
+        .old_private_app_token_valid_until(&c.s.account.id, &id)
+        .await?;
+    let page = edit_page(c.shell(Section::PrivateApps), v, form, c.now, old);
     Ok(Html(page.render()?).into_response())
 }
 
@@ -98,7 +105,7 @@ async fn update(
         &form.all("scope"),
     );
     let Some((name, description, scopes)) = view.parse(&form, logo_bytes.as_deref())? else {
-        let page = edit_page(c.shell(Section::PrivateApps), v, view, c.now);
+        let page = edit_page(c.shell(Section::PrivateApps), v, view, c.now, None);
         return Ok((StatusCode::BAD_REQUEST, Html(page.render()?)).into_response());
     };
     let actor = c.actor();
@@ -194,10 +201,8 @@ async fn rotate(
         .services
         .rotate_private_app(&c.s.account.id, &c.actor(), &id, grace)
         .await?;
-    let mut res = Redirect::to(&reveal::page(&id)).into_response();
-    if let Some(v) = reveal::set(&state, &c.s, &id, &token) {
-        res.headers_mut().append(header::SET_COOKIE, v);
-    }
+    let page = reveal::stash(&state, &c.s, &id, &token).await?;
+    let mut res = Redirect::to(&page).into_response();
     if grace > 0 {
         let until = when(c.now + chrono::Duration::seconds(i64::from(grace)), c.now);
         if let Some(v) = flash::set_cookie(

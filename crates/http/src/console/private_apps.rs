@@ -12,7 +12,7 @@ use super::shell::{Console, Section, Shell};
 use crate::error::PageError;
 use crate::state::AppState;
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
@@ -39,6 +39,8 @@ struct AppRow {
     created: When,
     last_used: Option<When>,
     expires: Option<When>,
+    /// After a rotation with a grace period: when the old token stops.
+    old_until: Option<When>,
 }
 
 #[derive(Template)]
@@ -184,22 +186,28 @@ async fn list(State(state): State<AppState>, mut c: Console) -> Result<Response,
     c.admin_only()?;
     let apps = state.services.list_private_apps(&c.s.account.id).await?;
     let now = c.now;
+    let mut rows = Vec::with_capacity(apps.len());
+    for v in apps {
+        let old_until = state
+            .services
+            .old_private_app_token_valid_until(&c.s.account.id, &v.app.id)
+            .await?;
+        rows.push(AppRow {
+            old_until: old_until.map(|t| when(t, now)),
+            logo_url: logo_url(v.app.logo_id.as_ref()),
+            initial: initial(&v.app.name),
+            id: v.app.id,
+            name: v.app.name,
+            description: v.app.description,
+            scopes: scope_labels(&v.app.scopes),
+            created: when(v.app.created_at, now),
+            last_used: v.last_used_at.map(|t| when(t, now)),
+            expires: v.expires_at.map(|t| when(t, now)),
+        });
+    }
     let page = ListPage {
         shell: c.shell(Section::PrivateApps),
-        apps: apps
-            .into_iter()
-            .map(|v| AppRow {
-                logo_url: logo_url(v.app.logo_id.as_ref()),
-                initial: initial(&v.app.name),
-                id: v.app.id,
-                name: v.app.name,
-                description: v.app.description,
-                scopes: scope_labels(&v.app.scopes),
-                created: when(v.app.created_at, now),
-                last_used: v.last_used_at.map(|t| when(t, now)),
-                expires: v.expires_at.map(|t| when(t, now)),
-            })
-            .collect(),
+        apps: rows,
     };
     Ok(Html(page.render()?).into_response())
 }
@@ -262,23 +270,25 @@ async fn create(
             .set_logo(LogoOwner::PrivateApp, &c.s.account.id, &actor, &id, bytes)
             .await?;
     }
-    let mut res = Redirect::to(&reveal::page(&id)).into_response();
-    if let Some(v) = reveal::set(&state, &c.s, &id, &token) {
-        res.headers_mut().append(header::SET_COOKIE, v);
-    }
-    Ok(res)
+    let page = reveal::stash(&state, &c.s, &id, &token).await?;
+    Ok(Redirect::to(&page).into_response())
+}
+
+#[derive(serde::Deserialize)]
+struct RevealQuery {
+    reveal: Option<String>,
 }
 
 /// The new token, once. Never cached; a reload says it was already shown.
 async fn show_token(
     State(state): State<AppState>,
-    headers: HeaderMap,
     mut c: Console,
     Path(id): Path<String>,
+    Query(q): Query<RevealQuery>,
 ) -> Result<Response, PageError> {
     c.admin_only()?;
     let view = state.services.get_private_app(&c.s.account.id, &id).await?;
-    let token = reveal::take(&headers, &state, &c.s, &id);
+    let token = reveal::take(&state, &c.s, &id, q.reveal.as_deref()).await?;
     let page = TokenPage {
         shell: c.shell(Section::PrivateApps),
         id,
@@ -286,12 +296,7 @@ async fn show_token(
         token: token.as_ref().map(reveal::expose),
     };
     let mut res = Html(page.render()?).into_response();
-    let h = res.headers_mut();
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    if token.is_some() {
-        if let Some(v) = reveal::clear(&state) {
-            h.append(header::SET_COOKIE, v);
-        }
-    }
+    res.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(res)
 }
