@@ -27,13 +27,23 @@ fn check_header(value: &str) {
         .split_once(' ')
         .is_some_and(|(scheme, _)| scheme.eq_ignore_ascii_case("basic"));
     assert_eq!(decoded.is_some(), basic, "{value:?}");
-    let Some(Ok((id, secret))) = decoded else { return };
+    let Some(Ok((id, secret))) = decoded else {
+        return;
+    };
     let again = header(&id, &secret);
-    assert_eq!(basic_credentials(&again), Some(Ok((id.clone(), secret.clone()))), "{again:?}");
+    assert_eq!(
+        basic_credentials(&again),
+        Some(Ok((id.clone(), secret.clone()))),
+        "{again:?}"
+    );
     // The scheme is case-insensitive and the credentials may be padded.
     let (_, creds) = value.split_once(' ').unwrap_or_default();
     let respelled = format!("bAsIc  {} ", creds.trim());
-    assert_eq!(basic_credentials(&respelled), Some(Ok((id, secret))), "{respelled:?}");
+    assert_eq!(
+        basic_credentials(&respelled),
+        Some(Ok((id, secret))),
+        "{respelled:?}"
+    );
 }
 
 fuzz_target!(|input: (String, String, String)| {
@@ -41,7 +51,11 @@ fuzz_target!(|input: (String, String, String)| {
     check_header(&value);
 
     let sent = header(&id, &secret);
-    assert_eq!(basic_credentials(&sent), Some(Ok((id.clone(), secret.clone()))), "{sent:?}");
+    assert_eq!(
+        basic_credentials(&sent),
+        Some(Ok((id.clone(), secret.clone()))),
+        "{sent:?}"
+    );
     check_header(&sent);
 
     // Clients that skip the form-encoding still work when nothing needs it.

@@ -8,10 +8,16 @@ use switchboard_core::filter::parse;
 const FIELDS: [&str; 5] = ["city", "firstName", "blockCustomer", "tags", "createdAt"];
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(text) = std::str::from_utf8(data) else { return };
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
     if let Ok(expr) = parse(text, |f| FIELDS.contains(&f)) {
         let printed = expr.to_string();
         let again = parse(&printed, |f| FIELDS.contains(&f));
-        assert_eq!(again.as_ref().ok(), Some(&expr), "{printed:?} did not round-trip");
+        assert_eq!(
+            again.as_ref().ok(),
+            Some(&expr),
+            "{printed:?} did not round-trip"
+        );
     }
 });

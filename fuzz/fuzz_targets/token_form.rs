@@ -45,7 +45,10 @@ fn check_body(body: &[u8]) {
             assert!(get("redirect_uri").is_none() || get("redirect_url").is_none());
             assert_eq!(req.grant_type, get("grant_type"));
             assert_eq!(req.code, get("code"));
-            assert_eq!(req.redirect_uri, get("redirect_uri").or(get("redirect_url")));
+            assert_eq!(
+                req.redirect_uri,
+                get("redirect_uri").or(get("redirect_url"))
+            );
             assert_eq!(req.code_verifier, get("code_verifier"));
             assert_eq!(req.refresh_token, get("refresh_token"));
             assert_eq!(req.scope, get("scope"));

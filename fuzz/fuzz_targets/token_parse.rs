@@ -17,7 +17,10 @@ fn model(text: &str) -> Result<TokenKind, TokenFormatError> {
         .into_iter()
         .find(|k| text.starts_with(k.prefix()))
         .ok_or(TokenFormatError::UnknownPrefix)?;
-    let body = text.as_bytes().get(kind.prefix().len()..).unwrap_or_default();
+    let body = text
+        .as_bytes()
+        .get(kind.prefix().len()..)
+        .unwrap_or_default();
     if body.len() != RANDOM_LEN + CHECKSUM_LEN || !body.iter().all(|b| BASE62.contains(b)) {
         return Err(TokenFormatError::Malformed);
     }
@@ -32,7 +35,11 @@ fn model(text: &str) -> Result<TokenKind, TokenFormatError> {
 
 fn check_text(text: &str) {
     let parsed = PlainToken::parse(text);
-    assert_eq!(parsed.as_ref().map(|t| t.kind()).map_err(|e| *e), model(text), "{text:?}");
+    assert_eq!(
+        parsed.as_ref().map(|t| t.kind()).map_err(|e| *e),
+        model(text),
+        "{text:?}"
+    );
     if let Ok(token) = parsed {
         assert_eq!(token.expose(), text, "an accepted token re-prints as sent");
         assert!(token.hash().ct_eq(&TokenHash::of(text)));
@@ -43,7 +50,10 @@ fn check_text(text: &str) {
     }
     // Stored hashes are hex, but Debug must not panic on anything else.
     let shown = format!("{:?}", TokenHash::from_stored(text.to_owned()));
-    assert!(shown.chars().count() <= "TokenHash(…)".chars().count() + 8, "{shown:?}");
+    assert!(
+        shown.chars().count() <= "TokenHash(…)".chars().count() + 8,
+        "{shown:?}"
+    );
 }
 
 fuzz_target!(|input: (String, [u8; RANDOM_LEN], u8, u8, u8)| {
@@ -57,7 +67,11 @@ fuzz_target!(|input: (String, [u8; RANDOM_LEN], u8, u8, u8)| {
         .map(|b| char::from(BASE62[usize::from(*b) % BASE62.len()]))
         .collect();
     let good = format!("{}{random}{}", kind.prefix(), checksum(&random));
-    assert_eq!(PlainToken::parse(&good).map(|t| t.kind()), Ok(kind), "{good:?}");
+    assert_eq!(
+        PlainToken::parse(&good).map(|t| t.kind()),
+        Ok(kind),
+        "{good:?}"
+    );
     check_text(&good);
 
     // ...and changing any one of its characters to any other is caught.
