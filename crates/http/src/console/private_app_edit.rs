@@ -203,18 +203,14 @@ async fn rotate(
         .await?;
     let page = reveal::stash(&state, &c.s, &id, &token).await?;
     let mut res = Redirect::to(&page).into_response();
-    if grace > 0 {
+    let message = if grace > 0 {
         let until = when(c.now + chrono::Duration::seconds(i64::from(grace)), c.now);
-        if let Some(v) = flash::set_cookie(
-            &state,
-            &c.s,
-            &Flash::success(format!(
-                "Token rotated. The old token works until {}.",
-                until.text
-            )),
-        ) {
-            res.headers_mut().append(header::SET_COOKIE, v);
-        }
+        format!("Token rotated. The old token works until {}.", until.text)
+    } else {
+        "Token rotated. The old token stopped working.".to_owned()
+    };
+    if let Some(v) = flash::set_cookie(&state, &c.s, &Flash::success(message)) {
+        res.headers_mut().append(header::SET_COOKIE, v);
     }
     Ok(res)
 }
