@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Bounded fuzzing (issue 11): every cargo-fuzz target in fuzz/ for
-# FUZZ_SECONDS (default 20) each, from an empty corpus; a crash, a broken
+# FUZZ_SECONDS (default 15) each, from an empty corpus; a crash, a broken
 # property or an input slower than 10 s fails CI. fuzz/README.md has the
-# longer run.
+# longer run. Install, build and 4 targets should take ~4 min on an idle
+# 2-core runner (the estimate is in fuzz/README.md).
 set -euo pipefail
 cd "$(dirname "$0")/../fuzz"
-seconds="${FUZZ_SECONDS:-20}"
+seconds="${FUZZ_SECONDS:-15}"
 
 if ! command -v cargo-fuzz >/dev/null; then
   # A debug build of the driver (it only runs cargo and the fuzzers) builds
