@@ -237,6 +237,11 @@ async fn upgraded_database_keeps_working(backend: Backend) {
         .map(|r| string(&r["id"]))
         .collect();
     assert_eq!(ids, vec![string(&s["secondContact"])], "{navy}");
+    // The kept count of an unfiltered list starts from what 0.1 stored.
+    let res = app
+        .get_with_token(&format!("{DATA}/contacts"), &token)
+        .await;
+    assert_eq!(res.headers()["x-total-count"], "2");
     let cursor = string(&s["cursorAfterFirst"]);
     let (status, feed) = get_json(&app, &format!("/contacts/changes?since={cursor}"), &token).await;
     assert_eq!(status, StatusCode::OK, "{feed}");

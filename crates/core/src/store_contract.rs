@@ -552,6 +552,24 @@ async fn audit_log_filters(store: &dyn Store) {
         .is_empty());
 }
 
+/// An account's contacts as the unfiltered list counts them (the kept
+/// count) and as a filter that matches every row counts them.
+async fn contact_totals(store: &dyn Store, account_id: &str) -> (i64, i64) {
+    use crate::records::query::parse_filter;
+    use crate::records::{Module, RecordQuery};
+    let query = |filter: Option<&str>| RecordQuery {
+        skip: 0,
+        limit: 1,
+        created: None,
+        filter: filter.map(|f| parse_filter(Module::Contacts, f).unwrap()),
+    };
+    let every = query(Some("city = 'none' OR NOT city = 'none' OR city IS NULL"));
+    let all = query(None);
+    let unfiltered = store.list_records(Module::Contacts, account_id, &all);
+    let counted = store.list_records(Module::Contacts, account_id, &every);
+    (unfiltered.await.unwrap().1, counted.await.unwrap().1)
+}
+
 async fn records_and_their_feed(store: &dyn Store) {
     use crate::records::query::parse_filter;
     use crate::records::{
@@ -758,6 +776,17 @@ async fn records_and_their_feed(store: &dyn Store) {
         ),
         "the key was forgotten"
     );
+
+    // The unfiltered total is kept with every write (replays, updates and
+    // refused deletes leave it alone): it equals a count over the rows, and
+    // a bulk insert moves it too.
+    let (kept, counted) = contact_totals(store, &a.id).await;
+    assert_eq!(kept, counted);
+    let bulk: Vec<Record> = (0..3)
+        .map(|i| record("Bulk", t0 + Duration::seconds(10 + i)))
+        .collect();
+    store.insert_records_bulk(&bulk).await.unwrap();
+    assert_eq!(contact_totals(store, &a.id).await, (kept + 3, kept + 3));
 }
 
 /// Two nodes on one database: what `writer` changes, `reader` sees within
