@@ -2,7 +2,7 @@
 //! roles, deactivation, and the audit log.
 
 use crate::helpers::Backend;
-use crate::helpers::{json_of, TestApp, PASSWORD};
+use crate::helpers::{json_of, oauth_app, string, OAuthClient, TestApp, PASSWORD};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
@@ -233,7 +233,27 @@ async fn other_accounts_users_are_404(backend: Backend) {
 
 async fn audit_log_records_admin_actions_and_filters(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let (console, token) = app.account_with_token("Audited", &["admin.read"]).await;
+    let console = app.sign_up("Audited", "audit@audited.example").await;
+    let token = string(
+        &console
+            .create_private_app("audit reader", &["admin.read"])
+            .await["token"],
+    );
+    // A failed sign-in of a known user, and an app the admin authorizes.
+    let res = app
+        .browser()
+        .log_in("audit@audited.example", "not the password", None)
+        .await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    let oauth = OAuthClient::of(
+        &oauth_app(
+            &console,
+            json!({"name": "CRM", "redirectUris": ["https://crm.example/cb"], "scopes": ["contacts.read"]}),
+        )
+        .await,
+    );
+    app.oauth_tokens(&console.browser, &oauth, "contacts.read")
+        .await;
     let created = console
         .create_private_app("audited", &["contacts.read"])
         .await;
@@ -262,8 +282,15 @@ async fn audit_log_records_admin_actions_and_filters(backend: Backend) {
         "private_app.created",
         "private_app.rotated",
         "private_app.deleted",
+        "user.sign_in_failed",
+        "oauth_app.created",
+        "oauth_grant.authorized",
     ] {
         assert!(actions.contains(&a), "{a} missing from {actions:?}");
+    }
+    // Every entry made over HTTP names the client's address.
+    for e in log.as_array().unwrap() {
+        assert_eq!(e["ip"], "127.0.0.1", "{e}");
     }
     let (_, _, only) = json_of(
         app.get_with_token(

@@ -444,9 +444,10 @@ impl OAuthStore for SqlStore {
         row.map(Grant::try_from).transpose()
     }
 
-    async fn save_grant(&self, g: &Grant) -> StoreResult<Grant> {
+    async fn save_grant(&self, g: &Grant, audit: &AuditEntry) -> StoreResult<Grant> {
         self.changing_tokens(async {
         with_retry!(async {
+            let mut tx = self.writer.begin().await.map_err(err)?;
             let sql = format!(
                 "insert into oauth_grants (id, account_id, app_id, user_id, subject, scopes, created_at, updated_at) \
                  values ($1, $2, $3, $4, $5, $6, $7, $7) \
@@ -465,9 +466,11 @@ impl OAuthStore for SqlStore {
                 .bind(&g.subject)
                 .bind(g.scopes.to_spaced())
                 .bind(ms(g.created_at))
-                .fetch_one(&self.writer)
+                .fetch_one(&mut *tx)
                 .await
                 .map_err(err)?;
+            insert_audit_in(&mut tx, audit).await?;
+            tx.commit().await.map_err(err)?;
             Grant::try_from(row)
         })
         })

@@ -5,6 +5,7 @@
 use super::grant::Grant;
 use super::{redirect, OAuthApp, OAuthError, Visibility, CODE_TTL_MINUTES};
 use crate::account::{Role, User};
+use crate::audit::AuditEntry;
 use crate::ids::new_id;
 use crate::scope::{Scope, ScopeSet};
 use crate::services::Services;
@@ -480,7 +481,15 @@ impl Services {
         let now = self.clock.now();
         let code = random_secret();
         let grant = if save_grant {
-            self.store.save_grant(&grant).await?
+            let actor = format!("user:{}", user.id);
+            let audit = AuditEntry::new(
+                &user.account_id,
+                &actor,
+                "oauth_grant.authorized",
+                Some(&app.id),
+                now,
+            );
+            self.store.save_grant(&grant, &audit).await?
         } else {
             grant
         };

@@ -55,7 +55,11 @@ pub trait OAuthStore: Send + Sync {
     async fn find_live_grant(&self, app_id: &str, subject: &str) -> StoreResult<Option<Grant>>;
     /// Insert the grant, or bring the (app, subject) grant back to life with
     /// these scopes. Returns the stored grant (its id may be the older one).
-    async fn save_grant(&self, grant: &Grant) -> StoreResult<Grant>;
+    async fn save_grant(
+        &self,
+        grant: &Grant,
+        audit: &crate::audit::AuditEntry,
+    ) -> StoreResult<Grant>;
     /// Live grants of the account (only `user_id`'s when given).
     async fn list_grants(
         &self,

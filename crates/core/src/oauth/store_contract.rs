@@ -209,11 +209,17 @@ pub async fn run(store: &dyn Store) {
 
     // One grant per app and subject: saving again keeps its id.
     let g = store
-        .save_grant(&grant(&a, &member, "contacts.read"))
+        .save_grant(
+            &grant(&a, &member, "contacts.read"),
+            &audited(&member.account_id),
+        )
         .await
         .unwrap();
     let g2 = store
-        .save_grant(&grant(&a, &member, "contacts.read offline_access"))
+        .save_grant(
+            &grant(&a, &member, "contacts.read offline_access"),
+            &audited(&member.account_id),
+        )
         .await
         .unwrap();
     assert_eq!(g.id, g2.id);
@@ -341,7 +347,10 @@ pub async fn run(store: &dyn Store) {
         .is_none());
     assert!(store.list_grants(&other.id, None).await.unwrap().is_empty());
     let revived = store
-        .save_grant(&grant(&a, &member, "contacts.read"))
+        .save_grant(
+            &grant(&a, &member, "contacts.read"),
+            &audited(&member.account_id),
+        )
         .await
         .unwrap();
     assert_eq!(revived.id, g2.id);
@@ -354,7 +363,10 @@ pub async fn run(store: &dyn Store) {
         account_id: owner.id.clone(),
         ..grant(&a, &owner_admin, "contacts.read")
     };
-    let own = store.save_grant(&own).await.unwrap();
+    let own = store
+        .save_grant(&own, &audited(&own.account_id))
+        .await
+        .unwrap();
     assert_ne!(own.id, revived.id);
 
     // Deactivating a user revokes their grants and tokens.

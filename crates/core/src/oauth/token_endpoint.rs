@@ -467,18 +467,29 @@ impl Services {
         let grant = match self.store.find_live_grant(&app.id, APP_SUBJECT).await? {
             Some(g) if g.scopes == registered => g,
             _ => {
+                // Target: the app (an existing grant row may be reused).
+                let audit = client_audit(
+                    app,
+                    &app.account_id,
+                    "oauth_grant.app_grant_saved",
+                    &app.id,
+                    now,
+                );
                 self.store
-                    .save_grant(&Grant {
-                        id: new_id(),
-                        account_id: app.account_id.clone(),
-                        app_id: app.id.clone(),
-                        user_id: None,
-                        subject: APP_SUBJECT.into(),
-                        scopes: registered,
-                        created_at: now,
-                        updated_at: now,
-                        last_used_at: None,
-                    })
+                    .save_grant(
+                        &Grant {
+                            id: new_id(),
+                            account_id: app.account_id.clone(),
+                            app_id: app.id.clone(),
+                            user_id: None,
+                            subject: APP_SUBJECT.into(),
+                            scopes: registered,
+                            created_at: now,
+                            updated_at: now,
+                            last_used_at: None,
+                        },
+                        &audit,
+                    )
                     .await?
             }
         };
