@@ -5,7 +5,7 @@
 //! screenshotted at 1280 and 390 px and checked by axe-core.
 
 use crate::browser::sign_up_in_browser;
-use crate::browser_support::{check_page, click};
+use crate::browser_support::{check_page, click, submit};
 use crate::helpers::{fill, webdriver, Backend, TestApp, PASSWORD};
 use fantoccini::{Client, Locator};
 use reqwest::StatusCode;
@@ -32,7 +32,7 @@ async fn add_user(c: &Client, app: &TestApp, name: &str, email: &str, role: &str
     fill(c, "#add-name", name).await;
     fill(c, "#add-email", email).await;
     click(c, &format!("#add-user input[name=role][value={role}]")).await;
-    click(c, "#add-user button[type=submit]").await;
+    submit(c, "#add-user button[type=submit]").await;
     let link = c
         .wait()
         .for_element(Locator::Id("reset-link"))
@@ -45,7 +45,7 @@ async fn sign_in(c: &Client, app: &TestApp, email: &str, password: &str) {
     go(c, app, "/login").await;
     fill(c, "input[name=email]", email).await;
     fill(c, "input[name=password]", password).await;
-    click(c, "form button[type=submit]").await;
+    submit(c, "form button[type=submit]").await;
     c.wait()
         .for_url(&url::Url::parse(&app.url("/settings")).unwrap())
         .await
@@ -53,7 +53,7 @@ async fn sign_in(c: &Client, app: &TestApp, email: &str, password: &str) {
 }
 
 async fn sign_out(c: &Client) {
-    click(c, "header form.signout button").await;
+    submit(c, "header form.signout button").await;
 }
 
 #[tokio::test]
@@ -69,7 +69,7 @@ async fn a_member_added_with_a_one_time_link_sees_only_member_pages() {
 
     // Errors at the field, what was typed kept.
     fill(c, "#add-email", "not an email").await;
-    click(c, "#add-user button[type=submit]").await;
+    submit(c, "#add-user button[type=submit]").await;
     assert!(text_of(c, "#add-name-error")
         .await
         .contains("Name is required"));
@@ -92,7 +92,7 @@ async fn a_member_added_with_a_one_time_link_sees_only_member_pages() {
     check_page(c, "reset-password").await;
     fill(c, "#new-password", NEW_PASSWORD).await;
     fill(c, "#confirm-password", NEW_PASSWORD).await;
-    click(c, "#reset button[type=submit]").await;
+    submit(c, "#reset button[type=submit]").await;
     assert!(text_of(c, "h1").await.contains("Password set"));
     // … which works once.
     c.goto(&link).await.unwrap();
@@ -154,7 +154,7 @@ async fn changing_the_password_signs_out_the_other_sessions_only() {
     fill(c, "#current-password", "not my password").await;
     fill(c, "#new-password", NEW_PASSWORD).await;
     fill(c, "#confirm-password", NEW_PASSWORD).await;
-    click(c, "#password button[type=submit]").await;
+    submit(c, "#password button[type=submit]").await;
     assert!(text_of(c, "#current-password-error")
         .await
         .contains("not correct"));
@@ -163,7 +163,7 @@ async fn changing_the_password_signs_out_the_other_sessions_only() {
     fill(c, "#current-password", PASSWORD).await;
     fill(c, "#new-password", NEW_PASSWORD).await;
     fill(c, "#confirm-password", NEW_PASSWORD).await;
-    click(c, "#password button[type=submit]").await;
+    submit(c, "#password button[type=submit]").await;
     assert!(text_of(c, "#flash").await.contains("Password changed"));
     assert_eq!(
         other.get("/settings").await.status(),
@@ -188,7 +188,7 @@ async fn changing_the_password_signs_out_the_other_sessions_only() {
     let third = app.browser();
     third.log_in("pat@pass.example", NEW_PASSWORD, None).await;
     c.refresh().await.unwrap();
-    click(c, "#end-others button").await;
+    submit(c, "#end-others button").await;
     assert!(text_of(c, "#flash")
         .await
         .contains("Signed out of 1 other session"));
@@ -198,7 +198,7 @@ async fn changing_the_password_signs_out_the_other_sessions_only() {
     let company = c.find(Locator::Id("company-name")).await.unwrap();
     company.clear().await.unwrap();
     company.send_keys("Pass Company Ltd").await.unwrap();
-    click(c, "#company button[type=submit]").await;
+    submit(c, "#company button[type=submit]").await;
     assert!(text_of(c, "header.top").await.contains("Pass Company Ltd"));
     driver.client.clone().close().await.unwrap();
 }
@@ -226,7 +226,7 @@ async fn the_last_admin_stays_and_the_audit_log_filters() {
         .await
         .contains("Make Al Admin a member?"));
     check_page(c, "users-confirm-demote").await;
-    click(c, "#confirm").await;
+    submit(c, "#confirm").await;
     assert!(text_of(c, "#flash").await.contains("last active admin"));
     let row = text_of(c, "table.users").await;
     assert!(row.contains("Admin"), "{row}");
@@ -241,7 +241,7 @@ async fn the_last_admin_stays_and_the_audit_log_filters() {
     .click()
     .await
     .unwrap();
-    click(c, "#confirm").await;
+    submit(c, "#confirm").await;
     assert!(text_of(c, "#flash").await.contains("Bo was deactivated"));
 
     go(c, &app, "/settings/audit-log").await;
@@ -261,7 +261,7 @@ async fn the_last_admin_stays_and_the_audit_log_filters() {
         .select_by_value("user.deactivated")
         .await
         .unwrap();
-    click(c, "#audit-filter button[type=submit]").await;
+    submit(c, "#audit-filter button[type=submit]").await;
     let rows = c
         .find_all(Locator::Css("table.audit tbody tr"))
         .await
@@ -287,7 +287,7 @@ async fn the_last_admin_stays_and_the_audit_log_filters() {
     )
     .await
     .unwrap();
-    click(c, "#audit-filter button[type=submit]").await;
+    submit(c, "#audit-filter button[type=submit]").await;
     assert!(text_of(c, "#f-to-error").await.contains("end date"));
     check_page(c, "audit-log-filtered").await;
     driver.client.clone().close().await.unwrap();

@@ -27,6 +27,22 @@ pub async fn click(c: &Client, selector: &str) {
         .unwrap();
 }
 
+/// Click what submits a form (or follows a link) and wait until the page
+/// it was on has gone: a click returns before the next page may have
+/// loaded, and on a loaded machine the old page would still be read.
+pub async fn submit(c: &Client, selector: &str) {
+    let old = c.find(Locator::Css("html")).await.unwrap();
+    click(c, selector).await;
+    let started = std::time::Instant::now();
+    while old.tag_name().await.is_ok() {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(10),
+            "{selector} did not lead to another page"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
 /// The page's width in CSS px and the viewport's.
 async fn widths(c: &Client) -> (i64, i64) {
     let v = c
