@@ -7,6 +7,7 @@ mod backends;
 mod helpers;
 
 mod admin_api;
+mod admin_parity;
 mod browser;
 mod browser_admin;
 mod browser_support;

@@ -94,6 +94,7 @@ const MAX_LIST_ITEMS: usize = 100;
         crate::admin::users::create,
         crate::admin::users::show,
         crate::admin::users::update,
+        crate::admin::password_resets::create,
         crate::admin::grants::list,
         crate::admin::grants::revoke,
         crate::admin::audit_log::list,

@@ -6,11 +6,12 @@ use crate::error::ApiError;
 use crate::extract::{AdminAuth, ApiQuery};
 use crate::state::AppState;
 use axum::extract::State;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use switchboard_core::audit::{AuditEntry, AuditQuery};
+use switchboard_core::audit::{AuditCursor, AuditEntry, AuditQuery};
 use switchboard_core::scope::Scope;
 use utoipa::{IntoParams, ToSchema};
 
@@ -35,6 +36,9 @@ pub(crate) struct Params {
     /// 1 to 1000 (default 100).
     #[param(minimum = 1, maximum = 1000)]
     limit: Option<i64>,
+    /// The next page: entries older than this cursor, as the previous
+    /// page's `Link: <…>; rel="next"` gives it.
+    before: Option<String>,
 }
 
 /// One audit entry.
@@ -71,7 +75,8 @@ impl From<AuditEntry> for EntryBody {
     tag = "admin",
     params(Params),
     responses(
-        (status = 200, description = "Entries.", body = [EntryBody]),
+        (status = 200, description = "Entries, newest first.", body = [EntryBody],
+            headers(("Link" = String, description = "`<…?before=…>; rel=\"next\"` when older entries follow."))),
         (status = 400, response = crate::openapi::BadRequest),
         (status = 401, response = crate::openapi::Unauthorized),
         (status = 403, response = crate::openapi::Forbidden),
@@ -83,20 +88,48 @@ pub(crate) async fn list(
     State(s): State<AppState>,
     AdminAuth(p): AdminAuth,
     ApiQuery(q): ApiQuery<Params>,
-) -> Result<Json<Vec<EntryBody>>, ApiError> {
+) -> Result<Response, ApiError> {
     p.require(Scope::AdminRead)?;
     let limit = q.limit.unwrap_or(100);
     if !(1..=1000).contains(&limit) {
         return Err(ApiError::invalid("limit", "must be between 1 and 1000"));
     }
+    let before = match q.before.as_deref() {
+        Some(raw) => Some(AuditCursor::parse(raw).ok_or_else(|| {
+            ApiError::invalid(
+                "before",
+                "is not a cursor this API gave (use the Link header's)",
+            )
+        })?),
+        None => None,
+    };
     let query = AuditQuery {
-        actor: q.actor,
-        action: q.action,
+        actor: q.actor.clone(),
+        action: q.action.clone(),
         since: q.since,
         until: q.until,
-        before: None,
+        before,
         limit,
     };
-    let entries = s.services.list_audit(&p.account_id, &query).await?;
-    Ok(Json(entries.into_iter().map(EntryBody::from).collect()))
+    let (entries, next) = s.services.audit_page(&p.account_id, &query).await?;
+    let body = Json(entries.into_iter().map(EntryBody::from).collect::<Vec<_>>());
+    let Some(next) = next else {
+        return Ok(body.into_response());
+    };
+    // The same filters, one page further.
+    let mut link = url::form_urlencoded::Serializer::new(String::new());
+    for (name, value) in [("actor", &q.actor), ("action", &q.action)] {
+        if let Some(v) = value {
+            link.append_pair(name, v);
+        }
+    }
+    for (name, value) in [("since", q.since), ("until", q.until)] {
+        if let Some(t) = value {
+            link.append_pair(name, &rfc3339(t));
+        }
+    }
+    link.append_pair("limit", &limit.to_string());
+    link.append_pair("before", &next.encode());
+    let header = format!("<{BASE}/audit-log?{}>; rel=\"next\"", link.finish());
+    Ok(([(axum::http::header::LINK, header)], body).into_response())
 }

@@ -5,6 +5,7 @@ pub(crate) mod audit_log;
 pub(crate) mod grants;
 pub(crate) mod logo;
 pub(crate) mod oauth_apps;
+pub(crate) mod password_resets;
 pub(crate) mod private_apps;
 pub(crate) mod users;
 
@@ -17,6 +18,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .merge(private_apps::router())
         .merge(users::router())
+        .merge(password_resets::router())
         .merge(audit_log::router())
         .merge(oauth_apps::router())
         .merge(grants::router())
