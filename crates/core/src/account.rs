@@ -197,7 +197,8 @@ pub fn parse_name(field: &str, raw: &str, max_chars: usize) -> Result<String> {
     if s.is_empty() {
         return Err(Error::invalid(field, "is required"));
     }
-    if s.chars().count() > max_chars {
+    // Counted as sent, like the API document's maxLength, before trimming.
+    if raw.chars().count() > max_chars {
         return Err(Error::invalid(
             field,
             format!("must be at most {max_chars} characters"),

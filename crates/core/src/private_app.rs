@@ -54,8 +54,10 @@ pub fn parse_app_name(raw: &str) -> Result<String> {
 }
 
 pub fn parse_description(raw: &str) -> Result<String> {
+    // The limit is on what was sent (as the API document says), not on
+    // what is left after trimming.
     let s = raw.trim();
-    if s.chars().count() > DESCRIPTION_MAX {
+    if raw.chars().count() > DESCRIPTION_MAX {
         return Err(Error::invalid(
             "description",
             format!("must be at most {DESCRIPTION_MAX} characters"),

@@ -305,8 +305,9 @@ fn security_schemes() -> Value {
     })
 }
 
-/// The request timeout applies to every operation (a middleware, not a
-/// handler, answers it), so every operation documents its 408.
+/// The request timeout and the header-size cap apply to every operation
+/// (the HTTP layer, not a handler, answers them), so every operation
+/// documents its 408 and its 431.
 fn add_request_timeout(doc: &mut Value) {
     let Some(paths) = doc["paths"].as_object_mut() else {
         return;
@@ -320,6 +321,12 @@ fn add_request_timeout(doc: &mut Value) {
                 responses.insert(
                     "408".to_owned(),
                     json!({"$ref": "#/components/responses/RequestTimeout"}),
+                );
+                responses.insert(
+                    "431".to_owned(),
+                    json!({"description": "The request line and headers are larger than \
+                        --max-header-bytes (16 KiB by default): answered by the HTTP layer before \
+                        routing, with an empty body, and the connection is closed."}),
                 );
             }
         }

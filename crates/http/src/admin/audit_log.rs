@@ -38,6 +38,7 @@ pub(crate) struct Params {
     limit: Option<i64>,
     /// The next page: entries older than this cursor, as the previous
     /// page's `Link: <…>; rel="next"` gives it.
+    #[param(pattern = r"^[0-9]{1,13}\.[0-9A-Za-z-]{1,64}$")]
     before: Option<String>,
 }
 
