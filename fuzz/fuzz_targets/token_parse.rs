@@ -80,7 +80,18 @@ fuzz_target!(|input: (String, [u8; RANDOM_LEN], u8, u8, u8)| {
     if good.as_bytes()[at] != replacement && new.is_ascii() {
         let mut bad = good.clone();
         bad.replace_range(at..at + 1, new.encode_utf8(&mut [0; 4]));
-        assert!(PlainToken::parse(&bad).is_err(), "{bad:?} was accepted");
+        // The checksum covers the random part, not the prefix (the format
+        // release 0.1 issued, which upgraded databases keep): a changed
+        // prefix may name another kind with the same body. Such a token is
+        // unknown to the store (its hash differs); anything else is caught.
+        if let Ok(t) = PlainToken::parse(&bad) {
+            assert!(
+                at < kind.prefix().len()
+                    && t.kind() != kind
+                    && bad[t.kind().prefix().len()..] == good[kind.prefix().len()..],
+                "{bad:?} was accepted"
+            );
+        }
         check_text(&bad);
     }
 });

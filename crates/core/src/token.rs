@@ -204,6 +204,18 @@ mod tests {
         }
     }
 
+    /// Found by the token_parse fuzz target: the checksum covers the body,
+    /// not the prefix, so a changed prefix parses as another kind. The store
+    /// never knows that text (its hash differs), so it is refused as unknown.
+    #[test]
+    fn a_changed_prefix_parses_as_another_kind_with_another_hash() {
+        let t = PlainToken::generate(TokenKind::OAuthRefresh);
+        let swapped = t.expose().replacen("swb_rt_", "swb_at_", 1);
+        let parsed = PlainToken::parse(&swapped).unwrap();
+        assert_eq!(parsed.kind(), TokenKind::OAuthAccess);
+        assert!(parsed.hash() != t.hash());
+    }
+
     #[test]
     fn checksum_matches_a_hand_computed_value() {
         // crc32("") = 0 -> "000000"; crc32("a") = 0xe8b7be43 = 3904355907
