@@ -30,6 +30,7 @@ pub mod store_contract;
 mod store_contract_settings;
 pub mod throttle;
 pub mod token;
+pub mod webhooks;
 
 pub use error::{Error, Result};
 pub use services::Services;

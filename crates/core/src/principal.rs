@@ -30,6 +30,8 @@ pub enum Actor {
         client_id: String,
         user: Option<User>,
         token_id: String,
+        /// The grant the token was issued under (what webhooks belong to).
+        grant_id: Option<String>,
     },
 }
 
@@ -167,6 +169,7 @@ impl Services {
                     client_id,
                     user,
                     token_id: record.id.clone(),
+                    grant_id: record.grant_id.clone(),
                 }
             }
             (TokenKind::PrivateApp, None) => Actor::PrivateApp {

@@ -15,6 +15,7 @@ pub struct Services {
     pub oauth: OAuthSettings,
     /// Seals OAuth client secrets; `None` in tools that never touch them.
     pub server_key: Option<ServerKey>,
+    pub webhooks: crate::webhooks::WebhookSettings,
     /// When this node last recorded each token's use: look-ups may come from
     /// a cache whose `last_used_at` is older than the database's.
     pub(crate) token_touches: moka::sync::Cache<String, chrono::DateTime<chrono::Utc>>,
@@ -28,6 +29,7 @@ impl Services {
             sign_in_throttle: SignInThrottle::default(),
             oauth: OAuthSettings::default(),
             server_key: None,
+            webhooks: crate::webhooks::WebhookSettings::default(),
             token_touches: moka::sync::Cache::builder()
                 .max_capacity(100_000)
                 .time_to_idle(std::time::Duration::from_secs(600))

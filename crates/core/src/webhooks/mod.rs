@@ -1,0 +1,26 @@
+//! Webhooks (SPEC S9, S9.1): subscriptions, the events a change makes, the
+//! signature, the retry plan and the SSRF guard. Delivery over HTTP lives in
+//! its own crate; here is everything that needs no HTTP client.
+
+pub mod events;
+pub mod model;
+pub mod payload;
+pub mod retry;
+pub mod signature;
+pub mod ssrf;
+pub mod store;
+pub mod target;
+
+pub use events::{EventPattern, EventSet, RecordAction};
+pub use model::*;
+pub use retry::RetryPolicy;
+pub use store::WebhookStore;
+pub use target::TargetUrl;
+
+/// Operator settings for webhooks.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct WebhookSettings {
+    /// `--webhook-allow-private`: targets may be loopback or private addresses.
+    pub allow_private: bool,
+    pub retry: RetryPolicy,
+}
