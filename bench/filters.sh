@@ -2,36 +2,38 @@
 # Filtered-list latency over a large account (SPEC S6.1, issue: 1,000,000 contacts).
 #
 #   bash bench/filters.sh                      # SQLite in a temporary data dir
-#   COUNT=100000 bash bench/filters.sh         # fewer records
+#   COUNT=200000 bash bench/filters.sh         # fewer records
+#   BACKEND=postgres bash bench/filters.sh     # a throwaway PostgreSQL database (bench/lib.sh)
 #   SWITCHBOARD_DATABASE_URL=postgres://postgres@127.0.0.1:5432/swb_bench bash bench/filters.sh
 #
-# Seeds COUNT contacts into a fresh account with `switchboard dev seed`, starts the
-# release server on PORT, and prints the best of RUNS wall times (curl time_total,
-# loopback) for each query. The database must be empty (a new data dir or database).
+# Seeds COUNT contacts into a fresh account with `switchboard dev seed` (and
+# prints its rate), starts the release server on PORT, and prints the best of
+# RUNS wall times (curl time_total, loopback) for each query, with its ratio
+# to the indexed equality lookup (primaryEmail) of the same run. The
+# database must be empty (a new data dir or database; BACKEND=postgres makes
+# one and drops it at exit).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 COUNT=${COUNT:-1000000}; RUNS=${RUNS:-5}; PORT=${PORT:-18181}
-export SWITCHBOARD_DATA_DIR=${SWITCHBOARD_DATA_DIR:-$(mktemp -d)}
+bench_backend
 export SWITCHBOARD_PASSWORD='bench password 1' SWITCHBOARD_RATE_LIMIT=1000000
 cargo build --release -q
-BIN=target/release/switchboard
+BIN=$PWD/target/release/switchboard
 ACC=$($BIN account create --name Bench --admin-email "bench$$@bench.example" --admin-name Bench)
 TOKEN=$($BIN private-app create --account "$ACC" --name bench --scopes contacts.read 2>/dev/null)
-time $BIN dev seed --account "$ACC" --contacts "$COUNT"
-$BIN serve --bind "127.0.0.1:$PORT" >/dev/null 2>&1 &
-SERVER=$!
-trap 'kill $SERVER 2>/dev/null || true' EXIT
-for _ in $(seq 50); do curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null && break; sleep 0.2; done
+t0=$(date +%s%N)
+$BIN dev seed --account "$ACC" --contacts "$COUNT"
+t1=$(date +%s%N)
+echo "backend: $BENCH_BACKEND_NAME; $(nproc) cores ($(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo))"
+awk -v n="$COUNT" -v ns=$((t1 - t0)) 'BEGIN { printf "seeded %d contacts in %.1f s: %.0f contacts/s\n", n, ns / 1e9, n / (ns / 1e9) }'
+start_server "$PORT"
 
 query() {
-  curl -s -o /dev/null -w '%{time_total}\n' -H "Authorization: Bearer $TOKEN" -G \
+  curl -s -o /dev/null -w '%{http_code} %{time_total}\n' -H "Authorization: Bearer $TOKEN" -G \
     "http://127.0.0.1:$PORT/services/ccaas/v1/contacts" -d limit=100 --data-urlencode "$1"
 }
-printf '%-10s %s\n' "best (s)" "query (limit=100, X-Total-Count computed)"
-while IFS= read -r q; do
-  best=$(for _ in $(seq "$RUNS"); do query "$q"; done | sort -n | head -n1)
-  printf '%-10s %s\n' "$best" "$q"
-done <<'QUERIES'
+QUERIES=$(cat <<'EOF'
 offset=0
 filter=primaryEmail = "ada.lovelace.123456@example.com"
 filter=accountNumber = "AC00500000"
@@ -42,4 +44,14 @@ filter=firstName = "Ada"
 filter=lastName LIKE "Lov%"
 filter=tags = "vip"
 offset=9000
-QUERIES
+EOF
+)
+results=$(while IFS= read -r q; do
+  res=$(for _ in $(seq "$RUNS"); do query "$q"; done)
+  if grep -qv '^200 ' <<<"$res"; then echo "not 200: $q -> $(grep -v '^200 ' <<<"$res" | head -1)" >&2; exit 1; fi
+  best=$(awk '{print $2 * 1000}' <<<"$res" | sort -n | head -n1)
+  printf '%s\t%s\n' "$best" "$q"
+done <<<"$QUERIES")
+base=$(awk -F'\t' '$2 ~ /^filter=primaryEmail/ {print $1}' <<<"$results")
+printf '%-9s %-7s %s\n' "best ms" "ratio" "query (limit=100, X-Total-Count computed; ratio to the primaryEmail lookup)"
+awk -F'\t' -v b="$base" '{ printf "%-9.2f %-7s %s\n", $1, sprintf("%.1fx", $1 / b), $2 }' <<<"$results"
