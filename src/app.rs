@@ -26,7 +26,7 @@ pub async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
     let store = match url.as_deref() {
         None => {
             let file = config.data_dir.join("switchboard.db");
-            SqlStore::open_sqlite_in_dir(&config.data_dir)
+            SqlStore::open_sqlite_in_dir(&config.data_dir, &config.pool)
                 .await
                 .with_context(|| format!("opening the SQLite database {}", file.display()))?
         }

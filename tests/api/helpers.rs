@@ -183,13 +183,15 @@ impl TestApp {
     pub async fn sql(&self, statement: &str) -> u64 {
         use sqlx::Connection;
         let url = self.database_url();
-        sqlx::any::install_default_drivers();
-        let mut conn = sqlx::AnyConnection::connect(&url).await.unwrap();
-        sqlx::query(statement)
-            .execute(&mut conn)
-            .await
-            .unwrap()
-            .rows_affected()
+        if url.starts_with("sqlite:") {
+            let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
+            let done = sqlx::query(statement).execute(&mut conn).await.unwrap();
+            done.rows_affected()
+        } else {
+            let mut conn = sqlx::PgConnection::connect(&url).await.unwrap();
+            let done = sqlx::query(statement).execute(&mut conn).await.unwrap();
+            done.rows_affected()
+        }
     }
 }
 

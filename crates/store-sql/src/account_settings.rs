@@ -50,20 +50,22 @@ impl AccountSettingsStore for SqlStore {
         audit: &AuditEntry,
     ) -> StoreResult<bool> {
         with_retry!(async {
-            let mut tx = self.writer.begin().await.map_err(err)?;
-            let done = sqlx::query("update accounts set name = $1, updated_at = $2 where id = $3")
-                .bind(name)
-                .bind(ms(now))
-                .bind(id)
-                .execute(&mut *tx)
-                .await
-                .map_err(err)?;
-            if done.rows_affected() != 1 {
-                return Ok(false);
-            }
-            insert_audit_in(&mut tx, audit).await?;
-            tx.commit().await.map_err(err)?;
-            Ok(true)
+            on_pool!(self.writer, db => {
+                let mut tx = db.begin().await.map_err(err)?;
+                let done = sqlx::query("update accounts set name = $1, updated_at = $2 where id = $3")
+                    .bind(name)
+                    .bind(ms(now))
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(err)?;
+                if done.rows_affected() != 1 {
+                    return Ok(false);
+                }
+                insert_audit_in(&mut tx, audit).await?;
+                tx.commit().await.map_err(err)?;
+                Ok(true)
+            })
         })
     }
 
@@ -76,36 +78,39 @@ impl AccountSettingsStore for SqlStore {
         audit: &AuditEntry,
     ) -> StoreResult<()> {
         with_retry!(async {
-            let mut tx = self.writer.begin().await.map_err(err)?;
-            sqlx::query("update users set password_hash = $1, updated_at = $2 where id = $3")
-                .bind(password_hash)
-                .bind(ms(now))
+            on_pool!(self.writer, db => {
+                let mut tx = db.begin().await.map_err(err)?;
+                sqlx::query("update users set password_hash = $1, updated_at = $2 where id = $3")
+                    .bind(password_hash)
+                    .bind(ms(now))
+                    .bind(user_id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(err)?;
+                sqlx::query(
+                    "delete from sessions where user_id = $1 and (cast($2 as text) is null or id_hash <> $2)",
+                )
                 .bind(user_id)
+                .bind(keep.map(TokenHash::as_str))
                 .execute(&mut *tx)
                 .await
                 .map_err(err)?;
-            sqlx::query(
-                "delete from sessions where user_id = $1 and (cast($2 as text) is null or id_hash <> $2)",
-            )
-            .bind(user_id)
-            .bind(keep.map(TokenHash::as_str))
-            .execute(&mut *tx)
-            .await
-            .map_err(err)?;
-            insert_audit_in(&mut tx, audit).await?;
-            tx.commit().await.map_err(err)
+                insert_audit_in(&mut tx, audit).await?;
+                tx.commit().await.map_err(err)
+            })
         })
     }
 
     async fn list_sessions(&self, user_id: &str) -> StoreResult<Vec<Session>> {
-        let rows: Vec<(String, String, String, String, i64, i64)> = sqlx::query_as(
+        let rows: Vec<(String, String, String, String, i64, i64)> =
+            on_pool!(self.reader, db => sqlx::query_as(
             "select id_hash, user_id, account_id, csrf_token, created_at, last_seen_at \
              from sessions where user_id = $1 order by last_seen_at desc",
         )
         .bind(user_id)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(err)?;
+        .fetch_all(db)
+        .await)
+            .map_err(err)?;
         rows.into_iter()
             .map(|(hash, user_id, account_id, csrf_token, created, seen)| {
                 Ok(Session {
@@ -127,16 +132,18 @@ impl AccountSettingsStore for SqlStore {
         audit: &AuditEntry,
     ) -> StoreResult<u64> {
         with_retry!(async {
-            let mut tx = self.writer.begin().await.map_err(err)?;
-            let done = sqlx::query("delete from sessions where user_id = $1 and id_hash <> $2")
-                .bind(user_id)
-                .bind(keep.as_str())
-                .execute(&mut *tx)
-                .await
-                .map_err(err)?;
-            insert_audit_in(&mut tx, audit).await?;
-            tx.commit().await.map_err(err)?;
-            Ok(done.rows_affected())
+            on_pool!(self.writer, db => {
+                let mut tx = db.begin().await.map_err(err)?;
+                let done = sqlx::query("delete from sessions where user_id = $1 and id_hash <> $2")
+                    .bind(user_id)
+                    .bind(keep.as_str())
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(err)?;
+                insert_audit_in(&mut tx, audit).await?;
+                tx.commit().await.map_err(err)?;
+                Ok(done.rows_affected())
+            })
         })
     }
 
@@ -146,43 +153,45 @@ impl AccountSettingsStore for SqlStore {
         audit: &AuditEntry,
     ) -> StoreResult<()> {
         with_retry!(async {
-            let mut tx = self.writer.begin().await.map_err(err)?;
-            // A new link replaces the user's unused ones; expired links go too.
-            sqlx::query(
-                "delete from password_resets where (user_id = $1 and used_at is null) or expires_at < $2",
-            )
-            .bind(&r.user_id)
-            .bind(ms(r.created_at))
-            .execute(&mut *tx)
-            .await
-            .map_err(err)?;
-            sqlx::query(
-                "insert into password_resets (token_hash, account_id, user_id, created_by, created_at, updated_at, expires_at, used_at) \
-                 values ($1, $2, $3, $4, $5, $5, $6, $7)",
-            )
-            .bind(r.token_hash.as_str())
-            .bind(&r.account_id)
-            .bind(&r.user_id)
-            .bind(&r.created_by)
-            .bind(ms(r.created_at))
-            .bind(ms(r.expires_at))
-            .bind(r.used_at.map(ms))
-            .execute(&mut *tx)
-            .await
-            .map_err(err)?;
-            insert_audit_in(&mut tx, audit).await?;
-            tx.commit().await.map_err(err)
+            on_pool!(self.writer, db => {
+                let mut tx = db.begin().await.map_err(err)?;
+                // A new link replaces the user's unused ones; expired links go too.
+                sqlx::query(
+                    "delete from password_resets where (user_id = $1 and used_at is null) or expires_at < $2",
+                )
+                .bind(&r.user_id)
+                .bind(ms(r.created_at))
+                .execute(&mut *tx)
+                .await
+                .map_err(err)?;
+                sqlx::query(
+                    "insert into password_resets (token_hash, account_id, user_id, created_by, created_at, updated_at, expires_at, used_at) \
+                     values ($1, $2, $3, $4, $5, $5, $6, $7)",
+                )
+                .bind(r.token_hash.as_str())
+                .bind(&r.account_id)
+                .bind(&r.user_id)
+                .bind(&r.created_by)
+                .bind(ms(r.created_at))
+                .bind(ms(r.expires_at))
+                .bind(r.used_at.map(ms))
+                .execute(&mut *tx)
+                .await
+                .map_err(err)?;
+                insert_audit_in(&mut tx, audit).await?;
+                tx.commit().await.map_err(err)
+            })
         })
     }
 
     async fn find_password_reset(&self, hash: &TokenHash) -> StoreResult<Option<PasswordReset>> {
-        let row: Option<ResetRow> = sqlx::query_as(
+        let row: Option<ResetRow> = on_pool!(self.reader, db => sqlx::query_as(
             "select token_hash, account_id, user_id, created_by, created_at, expires_at, used_at \
              from password_resets where token_hash = $1",
         )
         .bind(hash.as_str())
-        .fetch_optional(&self.pool)
-        .await
+        .fetch_optional(db)
+        .await)
         .map_err(err)?;
         row.map(PasswordReset::try_from).transpose()
     }
@@ -195,48 +204,50 @@ impl AccountSettingsStore for SqlStore {
         audit: &AuditEntry,
     ) -> StoreResult<bool> {
         with_retry!(async {
-            let mut tx = self.writer.begin().await.map_err(err)?;
-            // Claiming the link first makes a second use, even a concurrent one, find nothing.
-            let claimed = sqlx::query(
-                "update password_resets set used_at = $1, updated_at = $1 \
-                 where token_hash = $2 and used_at is null and expires_at > $1",
-            )
-            .bind(ms(now))
-            .bind(hash.as_str())
-            .execute(&mut *tx)
-            .await
-            .map_err(err)?
-            .rows_affected();
-            if claimed != 1 {
-                return Ok(false);
-            }
-            let user_id: String =
-                sqlx::query_scalar("select user_id from password_resets where token_hash = $1")
-                    .bind(hash.as_str())
-                    .fetch_one(&mut *tx)
-                    .await
-                    .map_err(err)?;
-            let set = sqlx::query(
-                "update users set password_hash = $1, updated_at = $2 where id = $3 and active = 1",
-            )
-            .bind(password_hash)
-            .bind(ms(now))
-            .bind(&user_id)
-            .execute(&mut *tx)
-            .await
-            .map_err(err)?
-            .rows_affected();
-            if set != 1 {
-                return Ok(false);
-            }
-            sqlx::query("delete from sessions where user_id = $1")
+            on_pool!(self.writer, db => {
+                let mut tx = db.begin().await.map_err(err)?;
+                // Claiming the link first makes a second use, even a concurrent one, find nothing.
+                let claimed = sqlx::query(
+                    "update password_resets set used_at = $1, updated_at = $1 \
+                     where token_hash = $2 and used_at is null and expires_at > $1",
+                )
+                .bind(ms(now))
+                .bind(hash.as_str())
+                .execute(&mut *tx)
+                .await
+                .map_err(err)?
+                .rows_affected();
+                if claimed != 1 {
+                    return Ok(false);
+                }
+                let user_id: String =
+                    sqlx::query_scalar("select user_id from password_resets where token_hash = $1")
+                        .bind(hash.as_str())
+                        .fetch_one(&mut *tx)
+                        .await
+                        .map_err(err)?;
+                let set = sqlx::query(
+                    "update users set password_hash = $1, updated_at = $2 where id = $3 and active = 1",
+                )
+                .bind(password_hash)
+                .bind(ms(now))
                 .bind(&user_id)
                 .execute(&mut *tx)
                 .await
-                .map_err(err)?;
-            insert_audit_in(&mut tx, audit).await?;
-            tx.commit().await.map_err(err)?;
-            Ok(true)
+                .map_err(err)?
+                .rows_affected();
+                if set != 1 {
+                    return Ok(false);
+                }
+                sqlx::query("delete from sessions where user_id = $1")
+                    .bind(&user_id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(err)?;
+                insert_audit_in(&mut tx, audit).await?;
+                tx.commit().await.map_err(err)?;
+                Ok(true)
+            })
         })
     }
 }

@@ -1,11 +1,11 @@
 //! Accounts, users and console sessions.
 
 use crate::audit::insert_audit_in;
+use crate::db::Conn;
 use crate::rows::*;
 use crate::{db_err, err, SqlStore};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sqlx::AnyConnection;
 use switchboard_core::account::{Account, Role, User};
 use switchboard_core::audit::AuditEntry;
 use switchboard_core::session::Session;
@@ -24,89 +24,93 @@ impl AccountStore for SqlStore {
         audit: &AuditEntry,
     ) -> StoreResult<()> {
         with_retry!(async {
-            let mut tx = self.writer.begin().await.map_err(err)?;
-            sqlx::query(
-                "insert into accounts (id, name, created_at, updated_at) values ($1, $2, $3, $3)",
-            )
-            .bind(&account.id)
-            .bind(&account.name)
-            .bind(ms(account.created_at))
-            .execute(&mut *tx)
-            .await
-            .map_err(err)?;
-            insert_user(&mut tx, admin).await?;
-            insert_audit_in(&mut tx, audit).await?;
-            tx.commit().await.map_err(err)
+            on_pool!(self.writer, db => {
+                let mut tx = db.begin().await.map_err(err)?;
+                sqlx::query(
+                    "insert into accounts (id, name, created_at, updated_at) values ($1, $2, $3, $3)",
+                )
+                .bind(&account.id)
+                .bind(&account.name)
+                .bind(ms(account.created_at))
+                .execute(&mut *tx)
+                .await
+                .map_err(err)?;
+                insert_user(&mut tx, admin).await?;
+                insert_audit_in(&mut tx, audit).await?;
+                tx.commit().await.map_err(err)
+            })
         })
     }
 
     async fn get_account(&self, id: &str) -> StoreResult<Option<Account>> {
         let row: Option<AccountRow> =
-            sqlx::query_as("select id, name, created_at from accounts where id = $1")
+            on_pool!(self.reader, db => sqlx::query_as("select id, name, created_at from accounts where id = $1")
                 .bind(id)
-                .fetch_optional(&self.pool)
-                .await
+                .fetch_optional(db)
+                .await)
                 .map_err(err)?;
         row.map(Account::try_from).transpose()
     }
 
     async fn list_accounts(&self) -> StoreResult<Vec<Account>> {
         let rows: Vec<AccountRow> =
-            sqlx::query_as("select id, name, created_at from accounts order by created_at, id")
-                .fetch_all(&self.pool)
-                .await
+            on_pool!(self.reader, db => sqlx::query_as("select id, name, created_at from accounts order by created_at, id")
+                .fetch_all(db)
+                .await)
                 .map_err(err)?;
         rows.into_iter().map(Account::try_from).collect()
     }
 
     async fn insert_user(&self, user: &User, audit: &AuditEntry) -> StoreResult<()> {
         with_retry!(async {
-            let mut tx = self.writer.begin().await.map_err(err)?;
-            insert_user(&mut tx, user).await?;
-            insert_audit_in(&mut tx, audit).await?;
-            tx.commit().await.map_err(err)
+            on_pool!(self.writer, db => {
+                let mut tx = db.begin().await.map_err(err)?;
+                insert_user(&mut tx, user).await?;
+                insert_audit_in(&mut tx, audit).await?;
+                tx.commit().await.map_err(err)
+            })
         })
     }
 
     async fn find_user_by_email(&self, email_lower: &str) -> StoreResult<Option<User>> {
         let sql = format!("select {USER_COLUMNS} from users u where u.email_key = $1");
-        let row: Option<UserRow> = sqlx::query_as(&sql)
+        let row: Option<UserRow> = on_pool!(self.reader, db => sqlx::query_as(&sql)
             .bind(email_lower)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(err)?;
+            .fetch_optional(db)
+            .await)
+        .map_err(err)?;
         row.map(User::try_from).transpose()
     }
 
     async fn get_user(&self, account_id: &str, user_id: &str) -> StoreResult<Option<User>> {
         let sql =
             format!("select {USER_COLUMNS} from users u where u.id = $1 and u.account_id = $2");
-        let row: Option<UserRow> = sqlx::query_as(&sql)
+        let row: Option<UserRow> = on_pool!(self.reader, db => sqlx::query_as(&sql)
             .bind(user_id)
             .bind(account_id)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(err)?;
+            .fetch_optional(db)
+            .await)
+        .map_err(err)?;
         row.map(User::try_from).transpose()
     }
 
     async fn list_users(&self, account_id: &str) -> StoreResult<Vec<User>> {
         let sql = format!("select {USER_COLUMNS} from users u where u.account_id = $1 order by u.created_at, u.id");
-        let rows: Vec<UserRow> = sqlx::query_as(&sql)
+        let rows: Vec<UserRow> = on_pool!(self.reader, db => sqlx::query_as(&sql)
             .bind(account_id)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(err)?;
+            .fetch_all(db)
+            .await)
+        .map_err(err)?;
         rows.into_iter().map(User::try_from).collect()
     }
 
     async fn count_active_admins(&self, account_id: &str) -> StoreResult<i64> {
-        sqlx::query_scalar(
+        on_pool!(self.reader, db => sqlx::query_scalar(
             "select count(*) from users where account_id = $1 and role = 'admin' and active = 1",
         )
         .bind(account_id)
-        .fetch_one(&self.pool)
-        .await
+        .fetch_one(db)
+        .await)
         .map_err(err)
     }
 
@@ -118,7 +122,8 @@ impl AccountStore for SqlStore {
     ) -> StoreResult<()> {
         self.changing_tokens(async {
         with_retry!(async {
-            let mut tx = self.writer.begin().await.map_err(err)?;
+on_pool!(self.writer, db => {
+            let mut tx = db.begin().await.map_err(err)?;
             // Lock the account's row first: concurrent changes to its users
             // then run one after the other, so the admin count below is current.
             sqlx::query("update accounts set updated_at = updated_at where id = $1")
@@ -174,12 +179,13 @@ impl AccountStore for SqlStore {
             insert_audit_in(&mut tx, audit).await?;
             tx.commit().await.map_err(err)
         })
+})
         })
         .await
     }
 
     async fn insert_session(&self, s: &Session) -> StoreResult<()> {
-        sqlx::query(
+        on_pool!(self.writer, db => sqlx::query(
             "insert into sessions (id_hash, user_id, account_id, csrf_token, created_at, updated_at, last_seen_at) \
              values ($1, $2, $3, $4, $5, $5, $6)",
         )
@@ -189,8 +195,8 @@ impl AccountStore for SqlStore {
         .bind(&s.csrf_token)
         .bind(ms(s.created_at))
         .bind(ms(s.last_seen_at))
-        .execute(&self.writer)
-        .await
+        .execute(db)
+        .await.map(|r| r.rows_affected()))
         .map(|_| ())
         .map_err(err)
     }
@@ -205,51 +211,53 @@ impl AccountStore for SqlStore {
              from sessions s join users u on u.id = s.user_id join accounts a on a.id = s.account_id \
              where s.id_hash = $1"
         );
-        let row: Option<SessionUserRow> = sqlx::query_as(&sql)
+        let row: Option<SessionUserRow> = on_pool!(self.reader, db => sqlx::query_as(&sql)
             .bind(id_hash.as_str())
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(err)?;
+            .fetch_optional(db)
+            .await)
+        .map_err(err)?;
         row.map(SessionUserRow::split).transpose()
     }
 
     async fn touch_session(&self, id_hash: &TokenHash, now: DateTime<Utc>) -> StoreResult<()> {
-        sqlx::query("update sessions set last_seen_at = $1, updated_at = $1 where id_hash = $2")
+        on_pool!(self.writer, db => sqlx::query("update sessions set last_seen_at = $1, updated_at = $1 where id_hash = $2")
             .bind(ms(now))
             .bind(id_hash.as_str())
-            .execute(&self.writer)
-            .await
+            .execute(db)
+            .await.map(|r| r.rows_affected()))
             .map(|_| ())
             .map_err(err)
     }
 
     async fn delete_session(&self, id_hash: &TokenHash) -> StoreResult<()> {
-        sqlx::query("delete from sessions where id_hash = $1")
+        on_pool!(self.writer, db => sqlx::query("delete from sessions where id_hash = $1")
             .bind(id_hash.as_str())
-            .execute(&self.writer)
-            .await
-            .map(|_| ())
-            .map_err(err)
+            .execute(db)
+            .await.map(|r| r.rows_affected()))
+        .map(|_| ())
+        .map_err(err)
     }
 }
 
-async fn insert_user(conn: &mut AnyConnection, u: &User) -> StoreResult<()> {
-    sqlx::query(
-        "insert into users (id, account_id, email, email_key, name, password_hash, role, active, created_at, updated_at) \
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-    )
-    .bind(&u.id)
-    .bind(&u.account_id)
-    .bind(&u.email)
-    .bind(u.email.to_lowercase())
-    .bind(&u.name)
-    .bind(&u.password_hash)
-    .bind(u.role.as_str())
-    .bind(i64::from(u.active))
-    .bind(ms(u.created_at))
-    .bind(ms(u.updated_at))
-    .execute(conn)
-    .await
-    .map(|_| ())
-    .map_err(db_err(constraint::USER_EMAIL))
+async fn insert_user(conn: impl Into<Conn<'_>>, u: &User) -> StoreResult<()> {
+    on_conn!(conn.into(), conn => {
+        sqlx::query(
+            "insert into users (id, account_id, email, email_key, name, password_hash, role, active, created_at, updated_at) \
+             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        )
+        .bind(&u.id)
+        .bind(&u.account_id)
+        .bind(&u.email)
+        .bind(u.email.to_lowercase())
+        .bind(&u.name)
+        .bind(&u.password_hash)
+        .bind(u.role.as_str())
+        .bind(i64::from(u.active))
+        .bind(ms(u.created_at))
+        .bind(ms(u.updated_at))
+        .execute(conn)
+        .await
+        .map(|_| ())
+        .map_err(db_err(constraint::USER_EMAIL))
+    })
 }

@@ -13,7 +13,7 @@ use switchboard_core::token::TokenHash;
 #[async_trait]
 impl ConsoleStore for SqlStore {
     async fn insert_reveal(&self, r: &Reveal) -> StoreResult<()> {
-        sqlx::query(
+        on_pool!(self.writer, db => sqlx::query(
             "insert into console_reveals (id, account_id, session_hash, private_app_id, sealed, \
              expires_at, created_at, updated_at) values ($1, $2, $3, $4, $5, $6, $7, $7)",
         )
@@ -24,8 +24,8 @@ impl ConsoleStore for SqlStore {
         .bind(&r.sealed)
         .bind(ms(r.expires_at))
         .bind(ms(r.created_at))
-        .execute(&self.writer)
-        .await
+        .execute(db)
+        .await.map(|r| r.rows_affected()))
         .map(|_| ())
         .map_err(err)
     }
@@ -36,36 +36,38 @@ impl ConsoleStore for SqlStore {
         session_hash: &TokenHash,
         now: DateTime<Utc>,
     ) -> StoreResult<Option<Reveal>> {
-        let mut tx = self.writer.begin().await.map_err(err)?;
-        sqlx::query("delete from console_reveals where expires_at <= $1")
-            .bind(ms(now))
-            .execute(&mut *tx)
+        on_pool!(self.writer, db => {
+            let mut tx = db.begin().await.map_err(err)?;
+            sqlx::query("delete from console_reveals where expires_at <= $1")
+                .bind(ms(now))
+                .execute(&mut *tx)
+                .await
+                .map_err(err)?;
+            // Deleting is what makes the view single: of two racing requests
+            // only one gets the row back.
+            let row = sqlx::query(
+                "delete from console_reveals where id = $1 and session_hash = $2 \
+                 returning account_id, private_app_id, sealed, expires_at, created_at",
+            )
+            .bind(id)
+            .bind(session_hash.as_str())
+            .fetch_optional(&mut *tx)
             .await
             .map_err(err)?;
-        // Deleting is what makes the view single: of two racing requests
-        // only one gets the row back.
-        let row = sqlx::query(
-            "delete from console_reveals where id = $1 and session_hash = $2 \
-             returning account_id, private_app_id, sealed, expires_at, created_at",
-        )
-        .bind(id)
-        .bind(session_hash.as_str())
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(err)?;
-        tx.commit().await.map_err(err)?;
-        let Some(row) = row else {
-            return Ok(None);
-        };
-        Ok(Some(Reveal {
-            id: id.to_owned(),
-            account_id: row.try_get("account_id").map_err(err)?,
-            session_hash: session_hash.clone(),
-            private_app_id: row.try_get("private_app_id").map_err(err)?,
-            sealed: row.try_get("sealed").map_err(err)?,
-            expires_at: time(row.try_get("expires_at").map_err(err)?)?,
-            created_at: time(row.try_get("created_at").map_err(err)?)?,
-        }))
+            tx.commit().await.map_err(err)?;
+            let Some(row) = row else {
+                return Ok(None);
+            };
+            Ok(Some(Reveal {
+                id: id.to_owned(),
+                account_id: row.try_get("account_id").map_err(err)?,
+                session_hash: session_hash.clone(),
+                private_app_id: row.try_get("private_app_id").map_err(err)?,
+                sealed: row.try_get("sealed").map_err(err)?,
+                expires_at: time(row.try_get("expires_at").map_err(err)?)?,
+                created_at: time(row.try_get("created_at").map_err(err)?)?,
+            }))
+        })
     }
 
     async fn old_token_valid_until(
@@ -74,7 +76,7 @@ impl ConsoleStore for SqlStore {
         app_id: &str,
         now: DateTime<Utc>,
     ) -> StoreResult<Option<DateTime<Utc>>> {
-        let row = sqlx::query(
+        let until: Option<i64> = on_pool!(self.reader, db => sqlx::query_scalar(
             "select max(t.expires_at) as until from tokens t \
              join private_apps p on p.id = t.private_app_id \
              where p.id = $1 and p.account_id = $2 and t.id <> p.current_token_id \
@@ -83,10 +85,9 @@ impl ConsoleStore for SqlStore {
         .bind(app_id)
         .bind(account_id)
         .bind(ms(now))
-        .fetch_one(&self.pool)
-        .await
+        .fetch_one(db)
+        .await)
         .map_err(err)?;
-        let until: Option<i64> = row.try_get("until").map_err(err)?;
         opt_time(until)
     }
 }

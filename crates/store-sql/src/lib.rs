@@ -1,12 +1,16 @@
-//! The store port over SQL, for both backends: the embedded SQLite file
-//! (default) and PostgreSQL (`postgres://…`, any number of nodes). One set of
-//! queries, written in the SQL both understand, runs through sqlx's `Any`
-//! driver; what differs per backend (migrations, connection setup) is chosen
-//! once, when the store is opened. Every method that writes more than one row
-//! runs in one transaction.
+//! The store port over SQL, on each backend's own sqlx driver: the embedded
+//! SQLite file (default) and PostgreSQL (`postgres://…`, any number of
+//! nodes). The statements are written once, in the SQL both understand;
+//! [`on_pool!`] and [`on_conn!`] run a block against whichever backend the
+//! store opened, so each copy is type-checked against its own driver. What
+//! differs per backend (migrations, connection setup, notifications) is
+//! chosen once, when the store is opened. Every method that writes more than
+//! one row runs in one transaction.
 
 #[macro_use]
 mod retry;
+#[macro_use]
+mod db;
 mod account_settings;
 mod accounts;
 mod audit;
@@ -22,9 +26,10 @@ pub mod testing;
 mod token_cache;
 mod tokens;
 
-use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use db::Pool;
 use sqlx::migrate::Migrator;
-use sqlx::{AnyPool, Executor};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use std::path::Path;
 use std::str::FromStr;
 use std::sync::Arc;
@@ -42,12 +47,27 @@ pub enum Backend {
     Postgres,
 }
 
-/// Pool and timeout settings (PostgreSQL; SQLite uses fixed values).
+/// When SQLite's write-ahead log reaches the disk (`pragma synchronous`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SqliteSync {
+    /// Each commit is written to the log before it is acknowledged, and the
+    /// log is synced at checkpoints: a crash of the process loses nothing;
+    /// a power loss or OS crash can lose the last commits (never corrupts).
+    #[default]
+    Normal,
+    /// The log is synced at every commit as well: survives power loss, at
+    /// the cost of one fsync per write transaction.
+    Full,
+}
+
+/// Pool and timeout settings (the pool size is PostgreSQL's; SQLite uses
+/// one writer and a few readers).
 #[derive(Debug, Clone)]
 pub struct PoolSettings {
     pub max_connections: u32,
     pub acquire_timeout: Duration,
     pub statement_timeout: Duration,
+    pub sqlite_sync: SqliteSync,
 }
 
 impl Default for PoolSettings {
@@ -56,6 +76,7 @@ impl Default for PoolSettings {
             max_connections: 10,
             acquire_timeout: Duration::from_secs(5),
             statement_timeout: Duration::from_secs(10),
+            sqlite_sync: SqliteSync::default(),
         }
     }
 }
@@ -63,10 +84,9 @@ impl Default for PoolSettings {
 #[derive(Clone)]
 pub struct SqlStore {
     /// Reads.
-    pub(crate) pool: AnyPool,
+    pub(crate) reader: Pool,
     /// Writes: on SQLite one connection of its own, on PostgreSQL the same pool.
-    pub(crate) writer: AnyPool,
-    backend: Backend,
+    pub(crate) writer: Pool,
     tokens: TokenCache,
     /// PostgreSQL: the task that hears other nodes' token changes.
     _listener: Option<Arc<token_cache::Listener>>,
@@ -74,7 +94,10 @@ pub struct SqlStore {
 
 impl SqlStore {
     /// Open (creating if needed) the database file `<data_dir>/switchboard.db`.
-    pub async fn open_sqlite_in_dir(data_dir: &Path) -> StoreResult<SqlStore> {
+    pub async fn open_sqlite_in_dir(
+        data_dir: &Path,
+        settings: &PoolSettings,
+    ) -> StoreResult<SqlStore> {
         std::fs::create_dir_all(data_dir).map_err(|e| {
             StoreError::Other(format!(
                 "cannot create data dir {}: {e}",
@@ -85,106 +108,50 @@ impl SqlStore {
         let path = path
             .to_str()
             .ok_or_else(|| StoreError::Other("the data dir path is not valid UTF-8".into()))?;
-        Self::open(
-            &format!("sqlite://{path}?mode=rwc"),
-            &PoolSettings::default(),
-        )
-        .await
+        Self::open(&format!("sqlite://{path}?mode=rwc"), settings).await
     }
 
     /// Open a `sqlite:` or `postgres:` URL.
     pub async fn open(url: &str, settings: &PoolSettings) -> StoreResult<SqlStore> {
-        sqlx::any::install_default_drivers();
-        let backend = if url.starts_with("sqlite:") {
-            Backend::Sqlite
-        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            Backend::Postgres
-        } else {
-            return Err(StoreError::Other(
-                "database URL must start with sqlite: or postgres://".into(),
-            ));
-        };
-        let options = AnyConnectOptions::from_str(url).map_err(other)?;
-        let statement_timeout_ms = settings.statement_timeout.as_millis();
-        let pool_options = AnyPoolOptions::new()
-            .acquire_timeout(settings.acquire_timeout)
-            // A connection the server dropped is noticed here and replaced
-            // (PostgreSQL). An SQLite file cannot drop one: no ping, which
-            // would cost a worker-thread round trip per acquire.
-            .test_before_acquire(backend == Backend::Postgres)
-            .after_connect(move |conn, _| {
-                Box::pin(async move {
-                    match backend {
-                        Backend::Sqlite => {
-                            conn.execute(
-                                "pragma journal_mode = wal; pragma synchronous = normal; \
-                                 pragma foreign_keys = on; pragma busy_timeout = 5000; \
-                                 pragma case_sensitive_like = on;",
-                            )
-                            .await?;
-                        }
-                        Backend::Postgres => {
-                            conn.execute(
-                                format!("set statement_timeout = {statement_timeout_ms}").as_str(),
-                            )
-                            .await?;
-                        }
-                    }
-                    Ok(())
-                })
-            });
-        let (pool, writer) = match backend {
-            // SQLite takes one writer at a time: writes queue here, in order,
-            // on one connection, instead of contending for the file lock and
-            // sleeping in its busy handler. A few readers are plenty.
-            Backend::Sqlite => {
-                let writer = pool_options
-                    .clone()
-                    .max_connections(1)
-                    .connect_with(options.clone())
-                    .await
-                    .map_err(err)?;
-                let readers = pool_options
-                    .max_connections(8)
-                    .connect_with(options)
-                    .await
-                    .map_err(err)?;
-                (readers, writer)
-            }
-            Backend::Postgres => {
-                let pool = pool_options
-                    .max_connections(settings.max_connections)
-                    .connect_with(options)
-                    .await
-                    .map_err(err)?;
-                (pool.clone(), pool)
-            }
-        };
         let tokens = TokenCache::default();
-        let listener = (backend == Backend::Postgres).then(|| Arc::new(tokens.listen(url)));
-        Ok(SqlStore {
-            pool,
-            writer,
-            backend,
-            tokens,
-            _listener: listener,
-        })
+        if url.starts_with("sqlite:") {
+            let (reader, writer) = open_sqlite(url, settings).await?;
+            Ok(SqlStore {
+                reader,
+                writer,
+                tokens,
+                _listener: None,
+            })
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let pool = open_postgres(url, settings).await?;
+            let listener = Some(Arc::new(tokens.listen(url)));
+            Ok(SqlStore {
+                reader: pool.clone(),
+                writer: pool,
+                tokens,
+                _listener: listener,
+            })
+        } else {
+            Err(StoreError::Other(
+                "database URL must start with sqlite: or postgres://".into(),
+            ))
+        }
     }
 
     pub fn backend(&self) -> Backend {
-        self.backend
+        match self.writer {
+            Pool::Sqlite(_) => Backend::Sqlite,
+            Pool::Postgres(_) => Backend::Postgres,
+        }
     }
 
     pub async fn migrate(&self) -> StoreResult<()> {
-        let migrator = match self.backend {
-            Backend::Sqlite => &SQLITE_MIGRATIONS,
-            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        let migrated = match &self.writer {
+            Pool::Sqlite(db) => SQLITE_MIGRATIONS.run(db).await,
+            Pool::Postgres(db) => POSTGRES_MIGRATIONS.run(db).await,
         };
-        migrator
-            .run(&self.writer)
-            .await
-            .map_err(|e| StoreError::Other(format!("migration failed: {e}")))?;
-        if self.backend == Backend::Sqlite {
+        migrated.map_err(|e| StoreError::Other(format!("migration failed: {e}")))?;
+        if self.backend() == Backend::Sqlite {
             // Earlier versions analysed every table, small ones included.
             self.sqlite_statistics(Statistics::Prune).await?;
         }
@@ -192,9 +159,58 @@ impl SqlStore {
     }
 
     pub async fn close(&self) {
-        self.pool.close().await;
-        self.writer.close().await;
+        on_pool!(self.reader, db => db.close().await);
+        on_pool!(self.writer, db => db.close().await);
     }
+}
+
+/// SQLite takes one writer at a time: writes queue for one connection of
+/// their own, in order, instead of contending for the file lock and sleeping
+/// in its busy handler. A few readers are plenty. No ping before a
+/// connection is lent: a file cannot drop it.
+async fn open_sqlite(url: &str, settings: &PoolSettings) -> StoreResult<(Pool, Pool)> {
+    let options = SqliteConnectOptions::from_str(url)
+        .map_err(other)?
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(match settings.sqlite_sync {
+            SqliteSync::Normal => SqliteSynchronous::Normal,
+            SqliteSync::Full => SqliteSynchronous::Full,
+        })
+        .foreign_keys(true)
+        .busy_timeout(Duration::from_secs(5))
+        .pragma("case_sensitive_like", "on");
+    let pool = SqlitePoolOptions::new()
+        .acquire_timeout(settings.acquire_timeout)
+        .test_before_acquire(false);
+    let writer = pool
+        .clone()
+        .max_connections(1)
+        .connect_with(options.clone())
+        .await
+        .map_err(err)?;
+    let readers = pool
+        .max_connections(8)
+        .connect_with(options)
+        .await
+        .map_err(err)?;
+    Ok((Pool::Sqlite(readers), Pool::Sqlite(writer)))
+}
+
+/// The statement timeout travels in the startup packet, so a new connection
+/// costs no extra round trip. A connection the server dropped is noticed
+/// before it is lent (the ping), and replaced.
+async fn open_postgres(url: &str, settings: &PoolSettings) -> StoreResult<Pool> {
+    let timeout_ms = settings.statement_timeout.as_millis().to_string();
+    let options = PgConnectOptions::from_str(url)
+        .map_err(other)?
+        .options([("statement_timeout", timeout_ms.as_str())]);
+    let pool = PgPoolOptions::new()
+        .max_connections(settings.max_connections)
+        .acquire_timeout(settings.acquire_timeout)
+        .connect_with(options)
+        .await
+        .map_err(err)?;
+    Ok(Pool::Postgres(pool))
 }
 
 fn other(e: impl std::fmt::Display) -> StoreError {

@@ -1,6 +1,7 @@
 //! Health, upkeep and start-up repairs: ping, purges, planner statistics,
 //! and the removal of admin scopes from OAuth rows.
 
+use crate::db::Pool;
 use crate::rows::*;
 use crate::{err, Backend, SqlStore};
 use async_trait::async_trait;
@@ -29,7 +30,10 @@ impl SqlStore {
     /// assumes large tables and uses the unique indexes, which is right.
     pub(crate) async fn sqlite_statistics(&self, work: Statistics) -> StoreResult<()> {
         const MIN_ROWS: i64 = 10_000;
-        let mut conn = self.writer.acquire().await.map_err(err)?;
+        let Pool::Sqlite(db) = &self.writer else {
+            return Ok(());
+        };
+        let mut conn = db.acquire().await.map_err(err)?;
         if work != Statistics::Prune {
             // Periodically, bounded work per index: an estimate will do.
             let limit = if work == Statistics::Full { 0 } else { 1000 };
@@ -88,22 +92,22 @@ impl SqlStore {
 #[async_trait]
 impl MaintenanceStore for SqlStore {
     async fn ping(&self) -> StoreResult<()> {
-        sqlx::query("select 1")
-            .execute(&self.pool)
-            .await
-            .map(|_| ())
-            .map_err(err)
+        on_pool!(self.reader, db => sqlx::query("select 1")
+            .execute(db)
+            .await.map(|r| r.rows_affected()))
+        .map(|_| ())
+        .map_err(err)
     }
 
     async fn refresh_statistics(&self, full: bool) -> StoreResult<()> {
-        match (self.backend, full) {
+        match (self.backend(), full) {
             (Backend::Sqlite, true) => self.sqlite_statistics(Statistics::Full).await,
             (Backend::Sqlite, false) => self.sqlite_statistics(Statistics::Periodic).await,
-            (Backend::Postgres, true) => sqlx::query("analyze")
-                .execute(&self.writer)
-                .await
-                .map(|_| ())
-                .map_err(err),
+            (Backend::Postgres, true) => on_pool!(self.writer, db => sqlx::query("analyze")
+                .execute(db)
+                .await.map(|r| r.rows_affected()))
+            .map(|_| ())
+            .map_err(err),
             // PostgreSQL's autovacuum keeps statistics current by itself.
             (Backend::Postgres, false) => Ok(()),
         }
@@ -119,40 +123,38 @@ impl MaintenanceStore for SqlStore {
     ) -> StoreResult<u64> {
         self.changing_tokens(async {
             let sessions =
-                sqlx::query("delete from sessions where last_seen_at < $1 or created_at < $2")
+                on_pool!(self.writer, db => sqlx::query("delete from sessions where last_seen_at < $1 or created_at < $2")
                     .bind(ms(idle_before))
                     .bind(ms(started_before))
-                    .execute(&self.writer)
-                    .await
+                    .execute(db)
+                    .await.map(|r| r.rows_affected()))
                     .map_err(err)?;
-            let keys = sqlx::query("delete from idempotency_keys where created_at < $1")
+            let keys = on_pool!(self.writer, db => sqlx::query("delete from idempotency_keys where created_at < $1")
                 .bind(ms(keys_before))
-                .execute(&self.writer)
-                .await
+                .execute(db)
+                .await.map(|r| r.rows_affected()))
                 .map_err(err)?;
-            let mut purged = sessions.rows_affected() + keys.rows_affected();
+            let mut purged = sessions + keys;
             // A used code is kept until it expires: a replay must still find it.
             for sql in [
                 "delete from oauth_consents where expires_at < $1",
                 "delete from oauth_codes where expires_at < $1",
             ] {
-                purged += sqlx::query(sql)
+                purged += on_pool!(self.writer, db => sqlx::query(sql)
                     .bind(ms(now))
-                    .execute(&self.writer)
-                    .await
-                    .map_err(err)?
-                    .rows_affected();
+                    .execute(db)
+                    .await.map(|r| r.rows_affected()))
+                    .map_err(err)?;
             }
             // Private App tokens stay: their app's list shows them.
-            purged += sqlx::query(
+            purged += on_pool!(self.writer, db => sqlx::query(
                 "delete from tokens where grant_id is not null \
              and (revoked_at < $1 or expires_at < $1)",
             )
             .bind(ms(tokens_before))
-            .execute(&self.writer)
-            .await
-            .map_err(err)?
-            .rows_affected();
+            .execute(db)
+            .await.map(|r| r.rows_affected()))
+            .map_err(err)?;
             Ok(purged)
         })
         .await
@@ -175,11 +177,10 @@ impl MaintenanceStore for SqlStore {
                  ' admin.read ', ' '), ' admin.write ', ' ')) \
                  where scopes like '%admin.%' {only}"
                 );
-                changed += sqlx::query(&sql)
-                    .execute(&self.writer)
-                    .await
-                    .map_err(err)?
-                    .rows_affected();
+                changed += on_pool!(self.writer, db => sqlx::query(&sql)
+                    .execute(db)
+                    .await.map(|r| r.rows_affected()))
+                .map_err(err)?;
             }
             Ok(changed)
         })
@@ -199,8 +200,13 @@ mod tests {
     #[tokio::test]
     async fn tiny_table_statistics_are_pruned_and_token_lookups_use_the_index() {
         let dir = tempfile::tempdir().unwrap();
-        let store = SqlStore::open_sqlite_in_dir(dir.path()).await.unwrap();
+        let store = SqlStore::open_sqlite_in_dir(dir.path(), &Default::default())
+            .await
+            .unwrap();
         store.migrate().await.unwrap();
+        let crate::db::Pool::Sqlite(readers) = store.reader.clone() else {
+            unreachable!("a SQLite store")
+        };
         for sql in [
             "insert into accounts (id, name, created_at, updated_at) values ('a', 'A', 0, 0)",
             "insert into tokens (id, account_id, kind, token_hash, created_at, updated_at) \
@@ -208,10 +214,10 @@ mod tests {
             // What earlier versions did at every start: analyse everything.
             "analyze",
         ] {
-            sqlx::query(sql).execute(&store.pool).await.unwrap();
+            sqlx::query(sql).execute(&readers).await.unwrap();
         }
         let stats_for = |table: &'static str| {
-            let pool = store.pool.clone();
+            let pool = readers.clone();
             async move {
                 sqlx::query_scalar::<_, i64>("select count(*) from sqlite_stat1 where tbl = $1")
                     .bind(table)
@@ -239,7 +245,7 @@ mod tests {
         // alone does not check the schema).
         let mut conns = Vec::new();
         for _ in 0..4 {
-            conns.push(store.pool.acquire().await.unwrap());
+            conns.push(readers.acquire().await.unwrap());
         }
         for conn in &mut conns {
             sqlx::query("select 1 from tokens limit 1")

@@ -2,12 +2,12 @@
 //! and the OAuth side of the `tokens` table.
 
 use crate::audit::insert_audit_in;
+use crate::db::Conn;
 use crate::rows::{ms, opt_time, scopes, time};
 use crate::tokens::insert_token;
 use crate::{db_err, err, SqlStore};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sqlx::AnyConnection;
 use switchboard_core::audit::AuditEntry;
 use switchboard_core::logo::LogoOwner;
 use switchboard_core::oauth::authorize::{AuthCode, Consent};
@@ -152,57 +152,63 @@ struct CodeRow {
 }
 
 async fn insert_tokens_in(
-    conn: &mut AnyConnection,
+    conn: impl Into<Conn<'_>>,
     grant_id: &str,
     now: DateTime<Utc>,
     tokens: &[TokenRecord],
 ) -> StoreResult<()> {
-    for t in tokens {
-        insert_token(&mut *conn, t).await?;
-    }
-    // Like a token's last use, written at most once a minute.
-    sqlx::query(
-        "update oauth_grants set last_used_at = $1, updated_at = $1 \
-         where id = $2 and (last_used_at is null or last_used_at < $3)",
-    )
-    .bind(ms(now))
-    .bind(grant_id)
-    .bind(ms(now) - 60_000)
-    .execute(&mut *conn)
-    .await
-    .map(|_| ())
-    .map_err(err)
-}
-
-async fn revoke_grant_in(conn: &mut AnyConnection, grant_id: &str, now: i64) -> StoreResult<()> {
-    sqlx::query("update tokens set revoked_at = $1, updated_at = $1 where grant_id = $2 and revoked_at is null")
-        .bind(now)
+    on_conn!(conn.into(), conn => {
+        for t in tokens {
+            insert_token(&mut *conn, t).await?;
+        }
+        // Like a token's last use, written at most once a minute.
+        sqlx::query(
+            "update oauth_grants set last_used_at = $1, updated_at = $1 \
+             where id = $2 and (last_used_at is null or last_used_at < $3)",
+        )
+        .bind(ms(now))
         .bind(grant_id)
-        .execute(&mut *conn)
-        .await
-        .map_err(err)?;
-    sqlx::query("update oauth_grants set revoked_at = $1, updated_at = $1 where id = $2 and revoked_at is null")
-        .bind(now)
-        .bind(grant_id)
+        .bind(ms(now) - 60_000)
         .execute(&mut *conn)
         .await
         .map(|_| ())
         .map_err(err)
+    })
+}
+
+async fn revoke_grant_in(conn: impl Into<Conn<'_>>, grant_id: &str, now: i64) -> StoreResult<()> {
+    on_conn!(conn.into(), conn => {
+        sqlx::query("update tokens set revoked_at = $1, updated_at = $1 where grant_id = $2 and revoked_at is null")
+            .bind(now)
+            .bind(grant_id)
+            .execute(&mut *conn)
+            .await
+            .map_err(err)?;
+        sqlx::query("update oauth_grants set revoked_at = $1, updated_at = $1 where id = $2 and revoked_at is null")
+            .bind(now)
+            .bind(grant_id)
+            .execute(&mut *conn)
+            .await
+            .map(|_| ())
+            .map_err(err)
+    })
 }
 
 /// Revoke the grants of a user and their tokens (a deactivated user).
 pub(crate) async fn revoke_user_grants(
-    conn: &mut AnyConnection,
+    conn: impl Into<Conn<'_>>,
     user_id: &str,
     now: i64,
 ) -> StoreResult<()> {
-    sqlx::query("update oauth_grants set revoked_at = $1, updated_at = $1 where user_id = $2 and revoked_at is null")
-        .bind(now)
-        .bind(user_id)
-        .execute(&mut *conn)
-        .await
-        .map(|_| ())
-        .map_err(err)
+    on_conn!(conn.into(), conn => {
+        sqlx::query("update oauth_grants set revoked_at = $1, updated_at = $1 where user_id = $2 and revoked_at is null")
+            .bind(now)
+            .bind(user_id)
+            .execute(&mut *conn)
+            .await
+            .map(|_| ())
+            .map_err(err)
+    })
 }
 
 impl SqlStore {
@@ -219,34 +225,37 @@ impl SqlStore {
         tokens: &[TokenRecord],
     ) -> StoreResult<bool> {
         with_retry!(async {
-            let mut tx = self.writer.begin().await.map_err(err)?;
-            let claimed = sqlx::query(claim)
-                .bind(ms(now))
-                .bind(id)
-                .execute(&mut *tx)
-                .await
-                .map_err(err)?;
-            if claimed.rows_affected() != 1 {
-                tx.rollback().await.map_err(err)?;
-                return Ok(false);
-            }
-            insert_tokens_in(&mut tx, grant_id, now, tokens).await?;
-            tx.commit().await.map_err(err)?;
-            Ok(true)
+            on_pool!(self.writer, db => {
+                let mut tx = db.begin().await.map_err(err)?;
+                let claimed = sqlx::query(claim)
+                    .bind(ms(now))
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(err)?;
+                if claimed.rows_affected() != 1 {
+                    tx.rollback().await.map_err(err)?;
+                    return Ok(false);
+                }
+                insert_tokens_in(&mut tx, grant_id, now, tokens).await?;
+                tx.commit().await.map_err(err)?;
+                Ok(true)
+            })
         })
     }
 
     async fn one_app(&self, where_clause: &str, binds: &[&str]) -> StoreResult<Option<OAuthApp>> {
         let sql = format!("select {APP_COLUMNS} from oauth_apps o where {where_clause}");
-        let mut q = sqlx::query_as::<_, AppRow>(&sql);
-        for b in binds {
-            q = q.bind(*b);
-        }
-        q.fetch_optional(&self.pool)
-            .await
-            .map_err(err)?
-            .map(OAuthApp::try_from)
-            .transpose()
+        on_pool!(self.reader, db => {
+            let mut q = sqlx::query_as::<_, AppRow>(&sql);
+            for b in binds {
+                q = q.bind(*b);
+            }
+            q.fetch_optional(db).await
+        })
+        .map_err(err)?
+        .map(OAuthApp::try_from)
+        .transpose()
     }
 }
 
@@ -254,35 +263,37 @@ impl SqlStore {
 impl OAuthStore for SqlStore {
     async fn insert_oauth_app(&self, a: &OAuthApp, audit: &AuditEntry) -> StoreResult<()> {
         with_retry!(async {
-            let mut tx = self.writer.begin().await.map_err(err)?;
-            sqlx::query(
-            "insert into oauth_apps (id, account_id, client_id, name, description, redirect_uris, scopes, \
-             visibility, client_type, require_pkce, access_token_lifetime, secret_sealed, secret_hash, logo_id, \
-             created_by, created_at, updated_at) \
-             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
-        )
-        .bind(&a.id)
-        .bind(&a.account_id)
-        .bind(&a.client_id)
-        .bind(&a.name)
-        .bind(&a.description)
-        .bind(a.redirect_uris.join("\n"))
-        .bind(a.scopes.to_spaced())
-        .bind(a.visibility.as_str())
-        .bind(a.client_type.as_str())
-        .bind(i64::from(a.require_pkce))
-        .bind(a.access_token_lifetime.as_str())
-        .bind(&a.secret_sealed)
-        .bind(a.secret_hash.as_ref().map(|h| h.as_str().to_owned()))
-        .bind(&a.logo_id)
-        .bind(&a.created_by)
-        .bind(ms(a.created_at))
-        .bind(ms(a.updated_at))
-        .execute(&mut *tx)
-        .await
-        .map_err(db_err("oauth_apps_client_id_key"))?;
-            insert_audit_in(&mut tx, audit).await?;
-            tx.commit().await.map_err(err)
+            on_pool!(self.writer, db => {
+                let mut tx = db.begin().await.map_err(err)?;
+                sqlx::query(
+                "insert into oauth_apps (id, account_id, client_id, name, description, redirect_uris, scopes, \
+                 visibility, client_type, require_pkce, access_token_lifetime, secret_sealed, secret_hash, logo_id, \
+                 created_by, created_at, updated_at) \
+                 values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
+            )
+            .bind(&a.id)
+            .bind(&a.account_id)
+            .bind(&a.client_id)
+            .bind(&a.name)
+            .bind(&a.description)
+            .bind(a.redirect_uris.join("\n"))
+            .bind(a.scopes.to_spaced())
+            .bind(a.visibility.as_str())
+            .bind(a.client_type.as_str())
+            .bind(i64::from(a.require_pkce))
+            .bind(a.access_token_lifetime.as_str())
+            .bind(&a.secret_sealed)
+            .bind(a.secret_hash.as_ref().map(|h| h.as_str().to_owned()))
+            .bind(&a.logo_id)
+            .bind(&a.created_by)
+            .bind(ms(a.created_at))
+            .bind(ms(a.updated_at))
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err("oauth_apps_client_id_key"))?;
+                insert_audit_in(&mut tx, audit).await?;
+                tx.commit().await.map_err(err)
+            })
         })
     }
 
@@ -290,11 +301,11 @@ impl OAuthStore for SqlStore {
         let sql = format!(
             "select {APP_COLUMNS} from oauth_apps o where o.account_id = $1 order by o.created_at desc, o.id desc"
         );
-        let rows: Vec<AppRow> = sqlx::query_as(&sql)
+        let rows: Vec<AppRow> = on_pool!(self.reader, db => sqlx::query_as(&sql)
             .bind(account_id)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(err)?;
+            .fetch_all(db)
+            .await)
+        .map_err(err)?;
         rows.into_iter().map(OAuthApp::try_from).collect()
     }
 
@@ -322,11 +333,11 @@ impl OAuthStore for SqlStore {
             "select {APP_COLUMNS}, a.name as owner_name from oauth_apps o \
              join accounts a on a.id = o.account_id where o.client_id = $1"
         );
-        let row: Option<AppWithOwnerRow> = sqlx::query_as(&sql)
+        let row: Option<AppWithOwnerRow> = on_pool!(self.reader, db => sqlx::query_as(&sql)
             .bind(client_id)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(err)?;
+            .fetch_optional(db)
+            .await)
+        .map_err(err)?;
         row.map(|r| Ok((OAuthApp::try_from(r.app)?, r.owner_name)))
             .transpose()
     }
@@ -334,7 +345,8 @@ impl OAuthStore for SqlStore {
     async fn update_oauth_app(&self, a: &OAuthApp, audit: &AuditEntry) -> StoreResult<()> {
         self.changing_tokens(async {
         with_retry!(async {
-            let mut tx = self.writer.begin().await.map_err(err)?;
+on_pool!(self.writer, db => {
+            let mut tx = db.begin().await.map_err(err)?;
         sqlx::query(
             "update oauth_apps set name = $1, description = $2, redirect_uris = $3, scopes = $4, visibility = $5, \
              require_pkce = $6, access_token_lifetime = $7, secret_sealed = $8, secret_hash = $9, logo_id = $10, \
@@ -359,6 +371,7 @@ impl OAuthStore for SqlStore {
             insert_audit_in(&mut tx, audit).await?;
             tx.commit().await.map_err(err)
         })
+})
         })
         .await
     }
@@ -378,7 +391,7 @@ impl OAuthStore for SqlStore {
     }
 
     async fn insert_consent(&self, c: &Consent) -> StoreResult<()> {
-        sqlx::query(
+        on_pool!(self.writer, db => sqlx::query(
             "insert into oauth_consents (id_hash, session_hash, user_id, app_id, redirect_uri, scopes, state, \
              code_challenge, created_at, updated_at, expires_at) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10)",
         )
@@ -392,8 +405,8 @@ impl OAuthStore for SqlStore {
         .bind(&c.code_challenge)
         .bind(ms(c.created_at))
         .bind(ms(c.expires_at))
-        .execute(&self.writer)
-        .await
+        .execute(db)
+        .await.map(|r| r.rows_affected()))
         .map(|_| ())
         .map_err(err)
     }
@@ -404,15 +417,15 @@ impl OAuthStore for SqlStore {
         session_hash: &TokenHash,
     ) -> StoreResult<Option<Consent>> {
         // `delete … returning`: of two concurrent answers, one gets the row.
-        let row: Option<ConsentRow> = sqlx::query_as(
+        let row: Option<ConsentRow> = on_pool!(self.writer, db => sqlx::query_as(
             "delete from oauth_consents where id_hash = $1 and session_hash = $2 \
              returning id_hash, session_hash, user_id, app_id, redirect_uri, scopes, state, code_challenge, \
              created_at, expires_at",
         )
         .bind(id_hash.as_str())
         .bind(session_hash.as_str())
-        .fetch_optional(&self.writer)
-        .await
+        .fetch_optional(db)
+        .await)
         .map_err(err)?;
         row.map(|r| {
             Ok(Consent {
@@ -435,19 +448,20 @@ impl OAuthStore for SqlStore {
         let sql = format!(
             "select {GRANT_COLUMNS} from oauth_grants g where g.app_id = $1 and g.subject = $2 and g.revoked_at is null"
         );
-        let row: Option<GrantRow> = sqlx::query_as(&sql)
+        let row: Option<GrantRow> = on_pool!(self.reader, db => sqlx::query_as(&sql)
             .bind(app_id)
             .bind(subject)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(err)?;
+            .fetch_optional(db)
+            .await)
+        .map_err(err)?;
         row.map(Grant::try_from).transpose()
     }
 
     async fn save_grant(&self, g: &Grant, audit: &AuditEntry) -> StoreResult<Grant> {
         self.changing_tokens(async {
         with_retry!(async {
-            let mut tx = self.writer.begin().await.map_err(err)?;
+on_pool!(self.writer, db => {
+            let mut tx = db.begin().await.map_err(err)?;
             let sql = format!(
                 "insert into oauth_grants (id, account_id, app_id, user_id, subject, scopes, created_at, updated_at) \
                  values ($1, $2, $3, $4, $5, $6, $7, $7) \
@@ -473,6 +487,7 @@ impl OAuthStore for SqlStore {
             tx.commit().await.map_err(err)?;
             Grant::try_from(row)
         })
+})
         })
         .await
     }
@@ -488,12 +503,12 @@ impl OAuthStore for SqlStore {
              where g.account_id = $1 and g.revoked_at is null and (cast($2 as text) is null or g.user_id = $2) \
              order by g.created_at desc, g.id desc"
         );
-        let rows: Vec<GrantViewRow> = sqlx::query_as(&sql)
+        let rows: Vec<GrantViewRow> = on_pool!(self.reader, db => sqlx::query_as(&sql)
             .bind(account_id)
             .bind(user_id)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(err)?;
+            .fetch_all(db)
+            .await)
+        .map_err(err)?;
         rows.into_iter()
             .map(|r| {
                 Ok(GrantView {
@@ -514,17 +529,19 @@ impl OAuthStore for SqlStore {
     ) -> StoreResult<()> {
         self.changing_tokens(async {
             with_retry!(async {
-                let mut tx = self.writer.begin().await.map_err(err)?;
-                revoke_grant_in(&mut tx, grant_id, ms(now)).await?;
-                insert_audit_in(&mut tx, audit).await?;
-                tx.commit().await.map_err(err)
+                on_pool!(self.writer, db => {
+                    let mut tx = db.begin().await.map_err(err)?;
+                    revoke_grant_in(&mut tx, grant_id, ms(now)).await?;
+                    insert_audit_in(&mut tx, audit).await?;
+                    tx.commit().await.map_err(err)
+                })
             })
         })
         .await
     }
 
     async fn insert_code(&self, c: &AuthCode) -> StoreResult<()> {
-        sqlx::query(
+        on_pool!(self.writer, db => sqlx::query(
             "insert into oauth_codes (id, code_hash, grant_id, app_id, user_id, account_id, redirect_uri, scopes, \
              code_challenge, created_at, updated_at, expires_at, used_at) \
              values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11, $12)",
@@ -541,20 +558,20 @@ impl OAuthStore for SqlStore {
         .bind(ms(c.created_at))
         .bind(ms(c.expires_at))
         .bind(c.used_at.map(ms))
-        .execute(&self.writer)
-        .await
+        .execute(db)
+        .await.map(|r| r.rows_affected()))
         .map(|_| ())
         .map_err(err)
     }
 
     async fn find_code(&self, code_hash: &TokenHash) -> StoreResult<Option<AuthCode>> {
-        let row: Option<CodeRow> = sqlx::query_as(
+        let row: Option<CodeRow> = on_pool!(self.reader, db => sqlx::query_as(
             "select id, code_hash, grant_id, app_id, user_id, account_id, redirect_uri, scopes, code_challenge, \
              created_at, expires_at, used_at from oauth_codes where code_hash = $1",
         )
         .bind(code_hash.as_str())
-        .fetch_optional(&self.pool)
-        .await
+        .fetch_optional(db)
+        .await)
         .map_err(err)?;
         row.map(|r| {
             Ok(AuthCode {
@@ -614,9 +631,11 @@ impl OAuthStore for SqlStore {
     ) -> StoreResult<()> {
         self.changing_tokens(async {
             with_retry!(async {
-                let mut tx = self.writer.begin().await.map_err(err)?;
-                insert_tokens_in(&mut tx, grant_id, now, tokens).await?;
-                tx.commit().await.map_err(err)
+                on_pool!(self.writer, db => {
+                    let mut tx = db.begin().await.map_err(err)?;
+                    insert_tokens_in(&mut tx, grant_id, now, tokens).await?;
+                    tx.commit().await.map_err(err)
+                })
             })
         })
         .await
@@ -630,7 +649,8 @@ impl OAuthStore for SqlStore {
     ) -> StoreResult<()> {
         self.changing_tokens(async {
         with_retry!(async {
-            let mut tx = self.writer.begin().await.map_err(err)?;
+on_pool!(self.writer, db => {
+            let mut tx = db.begin().await.map_err(err)?;
         sqlx::query(
             "update tokens set revoked_at = $1, updated_at = $1 where family_id = $2 and revoked_at is null",
         )
@@ -642,6 +662,7 @@ impl OAuthStore for SqlStore {
             insert_audit_in(&mut tx, audit).await?;
             tx.commit().await.map_err(err)
         })
+})
         })
         .await
     }

@@ -5,7 +5,6 @@ use crate::rows::*;
 use crate::tokens::insert_token;
 use crate::{err, SqlStore};
 use async_trait::async_trait;
-use sqlx::Row;
 use switchboard_core::audit::AuditEntry;
 use switchboard_core::logo::{Logo, LogoOwner};
 use switchboard_core::private_app::PrivateApp;
@@ -38,30 +37,32 @@ impl SqlStore {
             ),
         };
         with_retry!(async {
-            let mut tx = self.writer.begin().await.map_err(err)?;
-            let logo: Option<Option<String>> = sqlx::query_scalar(select)
-                .bind(id)
-                .bind(account_id)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(err)?;
-            let Some(logo) = logo else { return Ok(false) };
-            sqlx::query(delete)
-                .bind(id)
-                .bind(account_id)
-                .execute(&mut *tx)
-                .await
-                .map_err(err)?;
-            if let Some(logo) = logo {
-                sqlx::query("delete from logos where id = $1")
-                    .bind(logo)
+            on_pool!(self.writer, db => {
+                let mut tx = db.begin().await.map_err(err)?;
+                let logo: Option<Option<String>> = sqlx::query_scalar(select)
+                    .bind(id)
+                    .bind(account_id)
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(err)?;
+                let Some(logo) = logo else { return Ok(false) };
+                sqlx::query(delete)
+                    .bind(id)
+                    .bind(account_id)
                     .execute(&mut *tx)
                     .await
                     .map_err(err)?;
-            }
-            insert_audit_in(&mut tx, audit).await?;
-            tx.commit().await.map_err(err)?;
-            Ok(true)
+                if let Some(logo) = logo {
+                    sqlx::query("delete from logos where id = $1")
+                        .bind(logo)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(err)?;
+                }
+                insert_audit_in(&mut tx, audit).await?;
+                tx.commit().await.map_err(err)?;
+                Ok(true)
+            })
         })
     }
 }
@@ -75,29 +76,31 @@ impl PrivateAppStore for SqlStore {
         audit: &AuditEntry,
     ) -> StoreResult<()> {
         with_retry!(async {
-            let mut tx = self.writer.begin().await.map_err(err)?;
-            sqlx::query(
-                "insert into private_apps (id, account_id, name, description, scopes, logo_id, expires_in_days, \
-                 current_token_id, created_by, created_at, updated_at) \
-                 values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-            )
-            .bind(&app.id)
-            .bind(&app.account_id)
-            .bind(&app.name)
-            .bind(&app.description)
-            .bind(app.scopes.to_spaced())
-            .bind(&app.logo_id)
-            .bind(app.expires_in_days.map(i64::from))
-            .bind(&app.current_token_id)
-            .bind(&app.created_by)
-            .bind(ms(app.created_at))
-            .bind(ms(app.updated_at))
-            .execute(&mut *tx)
-            .await
-            .map_err(err)?;
-            insert_token(&mut tx, token).await?;
-            insert_audit_in(&mut tx, audit).await?;
-            tx.commit().await.map_err(err)
+            on_pool!(self.writer, db => {
+                let mut tx = db.begin().await.map_err(err)?;
+                sqlx::query(
+                    "insert into private_apps (id, account_id, name, description, scopes, logo_id, expires_in_days, \
+                     current_token_id, created_by, created_at, updated_at) \
+                     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                )
+                .bind(&app.id)
+                .bind(&app.account_id)
+                .bind(&app.name)
+                .bind(&app.description)
+                .bind(app.scopes.to_spaced())
+                .bind(&app.logo_id)
+                .bind(app.expires_in_days.map(i64::from))
+                .bind(&app.current_token_id)
+                .bind(&app.created_by)
+                .bind(ms(app.created_at))
+                .bind(ms(app.updated_at))
+                .execute(&mut *tx)
+                .await
+                .map_err(err)?;
+                insert_token(&mut tx, token).await?;
+                insert_audit_in(&mut tx, audit).await?;
+                tx.commit().await.map_err(err)
+            })
         })
     }
 
@@ -105,11 +108,11 @@ impl PrivateAppStore for SqlStore {
         let sql = format!(
             "{APP_VIEW_SELECT} where p.account_id = $1 order by p.created_at desc, p.id desc"
         );
-        let rows: Vec<PrivateAppViewRow> = sqlx::query_as(&sql)
+        let rows: Vec<PrivateAppViewRow> = on_pool!(self.reader, db => sqlx::query_as(&sql)
             .bind(account_id)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(err)?;
+            .fetch_all(db)
+            .await)
+        .map_err(err)?;
         rows.into_iter().map(PrivateAppView::try_from).collect()
     }
 
@@ -119,19 +122,20 @@ impl PrivateAppStore for SqlStore {
         id: &str,
     ) -> StoreResult<Option<PrivateAppView>> {
         let sql = format!("{APP_VIEW_SELECT} where p.id = $1 and p.account_id = $2");
-        let row: Option<PrivateAppViewRow> = sqlx::query_as(&sql)
+        let row: Option<PrivateAppViewRow> = on_pool!(self.reader, db => sqlx::query_as(&sql)
             .bind(id)
             .bind(account_id)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(err)?;
+            .fetch_optional(db)
+            .await)
+        .map_err(err)?;
         row.map(PrivateAppView::try_from).transpose()
     }
 
     async fn update_private_app(&self, app: &PrivateApp, audit: &AuditEntry) -> StoreResult<()> {
         self.changing_tokens(async {
             with_retry!(async {
-            let mut tx = self.writer.begin().await.map_err(err)?;
+on_pool!(self.writer, db => {
+            let mut tx = db.begin().await.map_err(err)?;
             sqlx::query(
                 "update private_apps set name = $1, description = $2, scopes = $3, logo_id = $4, updated_at = $5 \
                  where id = $6 and account_id = $7",
@@ -149,6 +153,7 @@ impl PrivateAppStore for SqlStore {
             insert_audit_in(&mut tx, audit).await?;
             tx.commit().await.map_err(err)
             })
+})
         })
         .await
     }
@@ -162,7 +167,8 @@ impl PrivateAppStore for SqlStore {
     ) -> StoreResult<()> {
         self.changing_tokens(async {
         with_retry!(async {
-            let mut tx = self.writer.begin().await.map_err(err)?;
+on_pool!(self.writer, db => {
+            let mut tx = db.begin().await.map_err(err)?;
             let now = ms(app.updated_at);
             match old {
                 OldTokens::RevokeNow => {
@@ -204,6 +210,7 @@ impl PrivateAppStore for SqlStore {
             insert_audit_in(&mut tx, audit).await?;
             tx.commit().await.map_err(err)
         })
+})
         })
         .await
     }
@@ -233,70 +240,74 @@ impl PrivateAppStore for SqlStore {
     ) -> StoreResult<()> {
         let now = audit.created_at;
         with_retry!(async {
-            let mut tx = self.writer.begin().await.map_err(err)?;
-            if let Some(logo) = new {
-                sqlx::query(
-                    "insert into logos (id, account_id, content_type, bytes, created_at, updated_at) \
-                     values ($1, $2, $3, $4, $5, $5)",
-                )
-                .bind(&logo.id)
-                .bind(&logo.account_id)
-                .bind(logo.content_type)
-                .bind(&logo.bytes)
-                .bind(ms(logo.created_at))
-                .execute(&mut *tx)
-                .await
-                .map_err(err)?;
-            }
-            let sql = match owner {
-                LogoOwner::PrivateApp => "update private_apps set logo_id = $1, updated_at = $2 where id = $3 and account_id = $4",
-                LogoOwner::OAuthApp => "update oauth_apps set logo_id = $1, updated_at = $2 where id = $3 and account_id = $4",
-            };
-            let updated = sqlx::query(sql)
-                .bind(new.map(|l| l.id.clone()))
-                .bind(ms(now))
-                .bind(app_id)
-                .bind(account_id)
-                .execute(&mut *tx)
-                .await
-                .map_err(err)?;
-            if updated.rows_affected() == 0 {
-                tx.rollback().await.map_err(err)?;
-                return Err(StoreError::NotFound);
-            }
-            if let Some(old) = old_id {
-                sqlx::query("delete from logos where id = $1 and account_id = $2")
-                    .bind(old)
+            on_pool!(self.writer, db => {
+                let mut tx = db.begin().await.map_err(err)?;
+                if let Some(logo) = new {
+                    sqlx::query(
+                        "insert into logos (id, account_id, content_type, bytes, created_at, updated_at) \
+                         values ($1, $2, $3, $4, $5, $5)",
+                    )
+                    .bind(&logo.id)
+                    .bind(&logo.account_id)
+                    .bind(logo.content_type)
+                    .bind(&logo.bytes)
+                    .bind(ms(logo.created_at))
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(err)?;
+                }
+                let sql = match owner {
+                    LogoOwner::PrivateApp => "update private_apps set logo_id = $1, updated_at = $2 where id = $3 and account_id = $4",
+                    LogoOwner::OAuthApp => "update oauth_apps set logo_id = $1, updated_at = $2 where id = $3 and account_id = $4",
+                };
+                let updated = sqlx::query(sql)
+                    .bind(new.map(|l| l.id.clone()))
+                    .bind(ms(now))
+                    .bind(app_id)
                     .bind(account_id)
                     .execute(&mut *tx)
                     .await
                     .map_err(err)?;
-            }
-            insert_audit_in(&mut tx, audit).await?;
-            tx.commit().await.map_err(err)
+                if updated.rows_affected() == 0 {
+                    tx.rollback().await.map_err(err)?;
+                    return Err(StoreError::NotFound);
+                }
+                if let Some(old) = old_id {
+                    sqlx::query("delete from logos where id = $1 and account_id = $2")
+                        .bind(old)
+                        .bind(account_id)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(err)?;
+                }
+                insert_audit_in(&mut tx, audit).await?;
+                tx.commit().await.map_err(err)
+            })
         })
     }
 
     async fn get_logo(&self, id: &str) -> StoreResult<Option<Logo>> {
-        let row = sqlx::query(
+        let row: Option<(String, String, String, Vec<u8>, i64)> =
+            on_pool!(self.reader, db => sqlx::query_as(
             "select id, account_id, content_type, bytes, created_at from logos where id = $1",
         )
         .bind(id)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(err)?;
-        let Some(row) = row else { return Ok(None) };
-        let content_type: String = row.try_get("content_type").map_err(err)?;
+        .fetch_optional(db)
+        .await)
+            .map_err(err)?;
+        let Some((id, account_id, content_type, bytes, created_at)) = row else {
+            return Ok(None);
+        };
         Ok(Some(Logo {
-            id: row.try_get("id").map_err(err)?,
-            account_id: row.try_get("account_id").map_err(err)?,
+            id,
+            account_id,
             // Only types that passed validation are ever stored.
             content_type: ["image/png", "image/jpeg", "image/webp"]
                 .into_iter()
                 .find(|t| *t == content_type)
                 .ok_or_else(|| StoreError::Other(format!("unexpected logo type {content_type}")))?,
-            bytes: row.try_get("bytes").map_err(err)?,
-            created_at: crate::rows::time(row.try_get("created_at").map_err(err)?)?,
+            bytes,
+            created_at: crate::rows::time(created_at)?,
         }))
     }
 }

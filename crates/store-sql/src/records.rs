@@ -2,12 +2,12 @@
 //! column names and `$n` placeholders only: every value, filter values
 //! included, is a bound parameter.
 
+use crate::db::Conn;
 use crate::{err, SqlStore};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sqlx::any::{AnyArguments, AnyRow};
 use sqlx::query::Query;
-use sqlx::{Any, AnyConnection, Row};
+use sqlx::{ColumnIndex, Database, Decode, Encode, Row, Type};
 use std::collections::BTreeMap;
 use switchboard_core::filter::{CmpKind, Expr, Value};
 use switchboard_core::records::query::{column, ColumnKind};
@@ -43,11 +43,17 @@ impl Sql {
         format!("${}", self.binds.len())
     }
 
-    fn query(&self) -> Query<'_, Any, AnyArguments<'_>> {
+    fn query<'q, DB>(&'q self) -> Query<'q, DB, <DB as Database>::Arguments<'q>>
+    where
+        DB: Database,
+        Option<&'q str>: Encode<'q, DB> + Type<DB>,
+        Option<i64>: Encode<'q, DB> + Type<DB>,
+        f64: Encode<'q, DB> + Type<DB>,
+    {
         let mut q = sqlx::query(&self.text);
         for b in &self.binds {
             q = match b {
-                Bind::Text(v) => q.bind(v.clone()),
+                Bind::Text(v) => q.bind(v.as_deref()),
                 Bind::Int(v) => q.bind(*v),
                 Bind::Float(v) => q.bind(*v),
             };
@@ -64,6 +70,9 @@ fn time(ms: i64) -> StoreResult<DateTime<Utc>> {
     DateTime::from_timestamp_millis(ms)
         .ok_or_else(|| StoreError::Other("timestamp out of range".into()))
 }
+
+/// The columns every module table starts with, before its fields.
+const FIXED_COLUMNS: usize = 5;
 
 fn columns(module: Module) -> String {
     let mut cols = String::from("id, account_id, version, created_at, updated_at");
@@ -95,20 +104,25 @@ fn list_json(items: &[String]) -> String {
     .to_string()
 }
 
-fn decode(module: Module, row: &AnyRow) -> StoreResult<Record> {
+/// A row of `select {columns(module)}`, read by position.
+fn decode<R>(module: Module, row: &R) -> StoreResult<Record>
+where
+    R: Row,
+    usize: ColumnIndex<R>,
+    i64: Type<R::Database> + for<'r> Decode<'r, R::Database>,
+    String: Type<R::Database> + for<'r> Decode<'r, R::Database>,
+{
     let get_err =
         |e: sqlx::Error| StoreError::Other(format!("decoding a {} row: {e}", module.singular()));
     let mut values = BTreeMap::new();
-    for f in module.fields() {
+    for (i, f) in module.fields().iter().enumerate() {
+        let at = FIXED_COLUMNS + i;
         let value = match f.ty {
             FieldType::Flag | FieldType::Count => row
-                .try_get::<Option<i64>, _>(f.column)
+                .try_get::<Option<i64>, _>(at)
                 .map_err(get_err)?
                 .map(FieldValue::Int),
-            FieldType::TextList => match row
-                .try_get::<Option<String>, _>(f.column)
-                .map_err(get_err)?
-            {
+            FieldType::TextList => match row.try_get::<Option<String>, _>(at).map_err(get_err)? {
                 Some(json) => Some(FieldValue::List(
                     serde_json::from_str(&json)
                         .map_err(|e| StoreError::Other(format!("stored list: {e}")))?,
@@ -116,7 +130,7 @@ fn decode(module: Module, row: &AnyRow) -> StoreResult<Record> {
                 None => None,
             },
             _ => row
-                .try_get::<Option<String>, _>(f.column)
+                .try_get::<Option<String>, _>(at)
                 .map_err(get_err)?
                 .map(FieldValue::Text),
         };
@@ -125,12 +139,12 @@ fn decode(module: Module, row: &AnyRow) -> StoreResult<Record> {
         }
     }
     Ok(Record {
-        id: row.try_get("id").map_err(get_err)?,
-        account_id: row.try_get("account_id").map_err(get_err)?,
+        id: row.try_get(0).map_err(get_err)?,
+        account_id: row.try_get(1).map_err(get_err)?,
         module,
-        version: row.try_get("version").map_err(get_err)?,
-        created_at: time(row.try_get("created_at").map_err(get_err)?)?,
-        updated_at: time(row.try_get("updated_at").map_err(get_err)?)?,
+        version: row.try_get(2).map_err(get_err)?,
+        created_at: time(row.try_get(3).map_err(get_err)?)?,
+        updated_at: time(row.try_get(4).map_err(get_err)?)?,
         values,
     })
 }
@@ -264,7 +278,7 @@ fn where_clause(
 /// The counter row stays locked until commit, so seq order is commit order.
 #[allow(clippy::too_many_arguments)] // one row's worth of columns
 async fn append_change(
-    conn: &mut AnyConnection,
+    conn: impl Into<Conn<'_>>,
     module: Module,
     account_id: &str,
     record_id: &str,
@@ -273,80 +287,86 @@ async fn append_change(
     added: i64,
     now: i64,
 ) -> StoreResult<()> {
-    let seq: i64 = sqlx::query_scalar(
-        "insert into change_counters (account_id, module, last_seq, live_records, created_at, updated_at) \
-         values ($1, $2, 1, $3, $4, $4) \
-         on conflict (account_id, module) do update set last_seq = change_counters.last_seq + 1, \
-         live_records = change_counters.live_records + $3, updated_at = $4 \
-         returning last_seq",
-    )
-    .bind(account_id)
-    .bind(module.name())
-    .bind(added)
-    .bind(now)
-    .fetch_one(&mut *conn)
-    .await
-    .map_err(err)?;
-    sqlx::query(
-        "insert into record_changes (account_id, module, seq, record_id, op, record, created_at, updated_at) \
-         values ($1, $2, $3, $4, $5, $6, $7, $7)",
-    )
-    .bind(account_id)
-    .bind(module.name())
-    .bind(seq)
-    .bind(record_id)
-    .bind(op.as_str())
-    .bind(record)
-    .bind(now)
-    .execute(&mut *conn)
-    .await
-    .map_err(err)?;
-    Ok(())
+    on_conn!(conn.into(), conn => {
+        let seq: i64 = sqlx::query_scalar(
+            "insert into change_counters (account_id, module, last_seq, live_records, created_at, updated_at) \
+             values ($1, $2, 1, $3, $4, $4) \
+             on conflict (account_id, module) do update set last_seq = change_counters.last_seq + 1, \
+             live_records = change_counters.live_records + $3, updated_at = $4 \
+             returning last_seq",
+        )
+        .bind(account_id)
+        .bind(module.name())
+        .bind(added)
+        .bind(now)
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(err)?;
+        sqlx::query(
+            "insert into record_changes (account_id, module, seq, record_id, op, record, created_at, updated_at) \
+             values ($1, $2, $3, $4, $5, $6, $7, $7)",
+        )
+        .bind(account_id)
+        .bind(module.name())
+        .bind(seq)
+        .bind(record_id)
+        .bind(op.as_str())
+        .bind(record)
+        .bind(now)
+        .execute(&mut *conn)
+        .await
+        .map_err(err)?;
+        Ok(())
+    })
 }
 
 /// Why a conditional write touched no row: the record is gone, or its version moved.
 async fn missed(
-    conn: &mut AnyConnection,
+    conn: impl Into<Conn<'_>>,
     module: Module,
     account_id: &str,
     id: &str,
 ) -> StoreResult<WriteOutcome> {
-    let sql = format!(
-        "select count(*) from {} where id = $1 and account_id = $2",
-        module.table()
-    );
-    let n: i64 = sqlx::query_scalar(&sql)
-        .bind(id)
-        .bind(account_id)
-        .fetch_one(&mut *conn)
-        .await
-        .map_err(err)?;
-    Ok(if n > 0 {
-        WriteOutcome::VersionMismatch
-    } else {
-        WriteOutcome::NotFound
+    on_conn!(conn.into(), conn => {
+        let sql = format!(
+            "select count(*) from {} where id = $1 and account_id = $2",
+            module.table()
+        );
+        let n: i64 = sqlx::query_scalar(&sql)
+            .bind(id)
+            .bind(account_id)
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(err)?;
+        Ok(if n > 0 {
+            WriteOutcome::VersionMismatch
+        } else {
+            WriteOutcome::NotFound
+        })
     })
 }
 
 /// Record an upsert of `record` (its JSON is `snapshot`) in the feed.
 async fn append_upsert(
-    conn: &mut AnyConnection,
+    conn: impl Into<Conn<'_>>,
     record: &Record,
     snapshot: &str,
     added: i64,
 ) -> StoreResult<()> {
-    let when = ms(record.updated_at);
-    append_change(
-        conn,
-        record.module,
-        &record.account_id,
-        &record.id,
-        ChangeOp::Upsert,
-        Some(snapshot.to_owned()),
-        added,
-        when,
-    )
-    .await
+    on_conn!(conn.into(), conn => {
+        let when = ms(record.updated_at);
+        append_change(
+            conn,
+            record.module,
+            &record.account_id,
+            &record.id,
+            ChangeOp::Upsert,
+            Some(snapshot.to_owned()),
+            added,
+            when,
+        )
+        .await
+    })
 }
 
 #[async_trait]
@@ -370,20 +390,21 @@ impl RecordStore for SqlStore {
             " order by created_at desc, id desc limit {limit} offset {skip}"
         ));
 
-        let rows = page.query().fetch_all(&self.pool).await.map_err(err)?;
-        let records = rows
-            .iter()
-            .map(|r| decode(module, r))
-            .collect::<StoreResult<Vec<_>>>()?;
+        let records = on_pool!(self.reader, db => {
+            let rows = page.query().fetch_all(db).await.map_err(err)?;
+            rows.iter()
+                .map(|r| decode(module, r))
+                .collect::<StoreResult<Vec<_>>>()
+        })?;
         let total = if q.filter.is_none() && q.created.is_none() {
             // Unfiltered: the count kept with every insert and delete.
-            let kept: Option<i64> = sqlx::query_scalar(
+            let kept: Option<i64> = on_pool!(self.reader, db => sqlx::query_scalar(
                 "select live_records from change_counters where account_id = $1 and module = $2",
             )
             .bind(account_id)
             .bind(module.name())
-            .fetch_optional(&self.pool)
-            .await
+            .fetch_optional(db)
+            .await)
             .map_err(err)?;
             kept.unwrap_or(0)
         } else {
@@ -392,13 +413,10 @@ impl RecordStore for SqlStore {
             let mut count = Sql::default();
             count.push(&format!("select count(*) from {}", module.table()));
             where_clause(module, account_id, q, &mut count)?;
-            count
-                .query()
-                .fetch_one(&self.pool)
-                .await
-                .map_err(err)?
-                .try_get(0)
-                .map_err(err)?
+            on_pool!(self.reader, db => {
+                let row = count.query().fetch_one(db).await.map_err(err)?;
+                row.try_get::<i64, _>(0).map_err(err)
+            })?
         };
         Ok((records, total))
     }
@@ -414,13 +432,15 @@ impl RecordStore for SqlStore {
             columns(module),
             module.table()
         );
-        let row = sqlx::query(&sql)
-            .bind(id)
-            .bind(account_id)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(err)?;
-        row.map(|r| decode(module, &r)).transpose()
+        on_pool!(self.reader, db => {
+            let row = sqlx::query(&sql)
+                .bind(id)
+                .bind(account_id)
+                .fetch_optional(db)
+                .await
+                .map_err(err)?;
+            row.map(|r| decode(module, &r)).transpose()
+        })
     }
 
     async fn insert_record(
@@ -451,63 +471,64 @@ impl RecordStore for SqlStore {
         ));
         let snapshot = record.to_json(None).to_string();
         with_retry!(async {
-            let mut tx = self.writer.begin().await.map_err(err)?;
-            if let Some(c) = claim {
-                // Claim the key first: a concurrent request with the same key
-                // waits here for this one to commit, then replays its answer.
-                let claimed = sqlx::query(
-                    "insert into idempotency_keys (account_id, module, idem_key, request_hash, response, created_at, updated_at) \
-                     values ($1, $2, $3, $4, $5, $6, $6) on conflict (account_id, module, idem_key) do nothing",
-                )
-                .bind(&record.account_id)
-                .bind(module.name())
-                .bind(&c.key)
-                .bind(&c.request_hash)
-                .bind(&c.response)
-                .bind(ms(c.created_at))
-                .execute(&mut *tx)
-                .await
-                .map_err(err)?;
-                if claimed.rows_affected() == 0 {
-                    let row = sqlx::query(
-                        "select request_hash, response, created_at from idempotency_keys \
-                         where account_id = $1 and module = $2 and idem_key = $3",
+            on_pool!(self.writer, db => {
+                let mut tx = db.begin().await.map_err(err)?;
+                if let Some(c) = claim {
+                    // Claim the key first: a concurrent request with the same key
+                    // waits here for this one to commit, then replays its answer.
+                    let claimed = sqlx::query(
+                        "insert into idempotency_keys (account_id, module, idem_key, request_hash, response, created_at, updated_at) \
+                         values ($1, $2, $3, $4, $5, $6, $6) on conflict (account_id, module, idem_key) do nothing",
                     )
                     .bind(&record.account_id)
                     .bind(module.name())
                     .bind(&c.key)
-                    .fetch_one(&mut *tx)
-                    .await
-                    .map_err(err)?;
-                    let created: i64 = row.try_get("created_at").map_err(err)?;
-                    if created >= ms(c.expired_before) {
-                        let outcome = InsertOutcome::Replayed {
-                            response: row.try_get("response").map_err(err)?,
-                            request_hash: row.try_get("request_hash").map_err(err)?,
-                        };
-                        tx.rollback().await.map_err(err)?;
-                        return Ok(outcome);
-                    }
-                    // An expired key is taken over by this request.
-                    sqlx::query(
-                        "update idempotency_keys set request_hash = $1, response = $2, created_at = $3, updated_at = $3 \
-                         where account_id = $4 and module = $5 and idem_key = $6",
-                    )
                     .bind(&c.request_hash)
                     .bind(&c.response)
                     .bind(ms(c.created_at))
-                    .bind(&record.account_id)
-                    .bind(module.name())
-                    .bind(&c.key)
                     .execute(&mut *tx)
                     .await
                     .map_err(err)?;
+                    if claimed.rows_affected() == 0 {
+                        let (request_hash, response, created): (String, String, i64) = sqlx::query_as(
+                            "select request_hash, response, created_at from idempotency_keys \
+                             where account_id = $1 and module = $2 and idem_key = $3",
+                        )
+                        .bind(&record.account_id)
+                        .bind(module.name())
+                        .bind(&c.key)
+                        .fetch_one(&mut *tx)
+                        .await
+                        .map_err(err)?;
+                        if created >= ms(c.expired_before) {
+                            let outcome = InsertOutcome::Replayed {
+                                response,
+                                request_hash,
+                            };
+                            tx.rollback().await.map_err(err)?;
+                            return Ok(outcome);
+                        }
+                        // An expired key is taken over by this request.
+                        sqlx::query(
+                            "update idempotency_keys set request_hash = $1, response = $2, created_at = $3, updated_at = $3 \
+                             where account_id = $4 and module = $5 and idem_key = $6",
+                        )
+                        .bind(&c.request_hash)
+                        .bind(&c.response)
+                        .bind(ms(c.created_at))
+                        .bind(&record.account_id)
+                        .bind(module.name())
+                        .bind(&c.key)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(err)?;
+                    }
                 }
-            }
-            insert.query().execute(&mut *tx).await.map_err(err)?;
-            append_upsert(&mut tx, record, &snapshot, 1).await?;
-            tx.commit().await.map_err(err)?;
-            Ok(InsertOutcome::Created)
+                insert.query().execute(&mut *tx).await.map_err(err)?;
+                append_upsert(&mut tx, record, &snapshot, 1).await?;
+                tx.commit().await.map_err(err)?;
+                Ok(InsertOutcome::Created)
+            })
         })
     }
 
@@ -537,16 +558,18 @@ impl RecordStore for SqlStore {
         ));
         let snapshot = record.to_json(None).to_string();
         with_retry!(async {
-            let mut tx = self.writer.begin().await.map_err(err)?;
-            let done = update.query().execute(&mut *tx).await.map_err(err)?;
-            if done.rows_affected() == 0 {
-                let outcome = missed(&mut tx, module, &record.account_id, &record.id).await?;
-                tx.rollback().await.map_err(err)?;
-                return Ok(outcome);
-            }
-            append_upsert(&mut tx, record, &snapshot, 0).await?;
-            tx.commit().await.map_err(err)?;
-            Ok(WriteOutcome::Done)
+            on_pool!(self.writer, db => {
+                let mut tx = db.begin().await.map_err(err)?;
+                let done = update.query().execute(&mut *tx).await.map_err(err)?;
+                if done.rows_affected() == 0 {
+                    let outcome = missed(&mut tx, module, &record.account_id, &record.id).await?;
+                    tx.rollback().await.map_err(err)?;
+                    return Ok(outcome);
+                }
+                append_upsert(&mut tx, record, &snapshot, 0).await?;
+                tx.commit().await.map_err(err)?;
+                Ok(WriteOutcome::Done)
+            })
         })
     }
 
@@ -563,32 +586,34 @@ impl RecordStore for SqlStore {
             module.table()
         );
         with_retry!(async {
-            let mut tx = self.writer.begin().await.map_err(err)?;
-            let done = sqlx::query(&sql)
-                .bind(id)
-                .bind(account_id)
-                .bind(expected_version)
-                .execute(&mut *tx)
-                .await
-                .map_err(err)?;
-            if done.rows_affected() == 0 {
-                let outcome = missed(&mut tx, module, account_id, id).await?;
-                tx.rollback().await.map_err(err)?;
-                return Ok(outcome);
-            }
-            append_change(
-                &mut tx,
-                module,
-                account_id,
-                id,
-                ChangeOp::Delete,
-                None,
-                -1,
-                ms(now),
-            )
-            .await?;
-            tx.commit().await.map_err(err)?;
-            Ok(WriteOutcome::Done)
+            on_pool!(self.writer, db => {
+                let mut tx = db.begin().await.map_err(err)?;
+                let done = sqlx::query(&sql)
+                    .bind(id)
+                    .bind(account_id)
+                    .bind(expected_version)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(err)?;
+                if done.rows_affected() == 0 {
+                    let outcome = missed(&mut tx, module, account_id, id).await?;
+                    tx.rollback().await.map_err(err)?;
+                    return Ok(outcome);
+                }
+                append_change(
+                    &mut tx,
+                    module,
+                    account_id,
+                    id,
+                    ChangeOp::Delete,
+                    None,
+                    -1,
+                    ms(now),
+                )
+                .await?;
+                tx.commit().await.map_err(err)?;
+                Ok(WriteOutcome::Done)
+            })
         })
     }
 
@@ -633,46 +658,48 @@ impl RecordStore for SqlStore {
             .max()
             .unwrap_or_default();
         with_retry!(async {
-            let mut tx = self.writer.begin().await.map_err(err)?;
-            insert.query().execute(&mut *tx).await.map_err(err)?;
-            let last: i64 = sqlx::query_scalar(
-                "insert into change_counters (account_id, module, last_seq, live_records, created_at, updated_at) \
-                 values ($1, $2, $3, $3, $4, $4) \
-                 on conflict (account_id, module) do update set last_seq = change_counters.last_seq + $3, \
-                 live_records = change_counters.live_records + $3, updated_at = $4 \
-                 returning last_seq",
-            )
-            .bind(&account_id)
-            .bind(module.name())
-            .bind(count)
-            .bind(now)
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(err)?;
-            let mut changes = Sql::default();
-            let mut rows = Vec::with_capacity(records.len());
-            for (i, r) in records.iter().enumerate() {
-                let seq = last - count + 1 + i as i64;
-                let ps = [
-                    changes.param(Bind::Text(Some(account_id.clone()))),
-                    changes.param(Bind::Text(Some(module.name().to_owned()))),
-                    changes.param(Bind::Int(Some(seq))),
-                    changes.param(Bind::Text(Some(r.id.clone()))),
-                    changes.param(Bind::Text(Some(r.to_json(None).to_string()))),
-                    changes.param(Bind::Int(Some(ms(r.updated_at)))),
-                ];
-                rows.push(format!(
-                    "({}, {}, {}, {}, 'upsert', {}, {}, {})",
-                    ps[0], ps[1], ps[2], ps[3], ps[4], ps[5], ps[5]
+            on_pool!(self.writer, db => {
+                let mut tx = db.begin().await.map_err(err)?;
+                insert.query().execute(&mut *tx).await.map_err(err)?;
+                let last: i64 = sqlx::query_scalar(
+                    "insert into change_counters (account_id, module, last_seq, live_records, created_at, updated_at) \
+                     values ($1, $2, $3, $3, $4, $4) \
+                     on conflict (account_id, module) do update set last_seq = change_counters.last_seq + $3, \
+                     live_records = change_counters.live_records + $3, updated_at = $4 \
+                     returning last_seq",
+                )
+                .bind(&account_id)
+                .bind(module.name())
+                .bind(count)
+                .bind(now)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(err)?;
+                let mut changes = Sql::default();
+                let mut rows = Vec::with_capacity(records.len());
+                for (i, r) in records.iter().enumerate() {
+                    let seq = last - count + 1 + i as i64;
+                    let ps = [
+                        changes.param(Bind::Text(Some(account_id.clone()))),
+                        changes.param(Bind::Text(Some(module.name().to_owned()))),
+                        changes.param(Bind::Int(Some(seq))),
+                        changes.param(Bind::Text(Some(r.id.clone()))),
+                        changes.param(Bind::Text(Some(r.to_json(None).to_string()))),
+                        changes.param(Bind::Int(Some(ms(r.updated_at)))),
+                    ];
+                    rows.push(format!(
+                        "({}, {}, {}, {}, 'upsert', {}, {}, {})",
+                        ps[0], ps[1], ps[2], ps[3], ps[4], ps[5], ps[5]
+                    ));
+                }
+                changes.push(&format!(
+                    "insert into record_changes (account_id, module, seq, record_id, op, record, created_at, updated_at) values {}",
+                    rows.join(", ")
                 ));
-            }
-            changes.push(&format!(
-                "insert into record_changes (account_id, module, seq, record_id, op, record, created_at, updated_at) values {}",
-                rows.join(", ")
-            ));
-            changes.query().execute(&mut *tx).await.map_err(err)?;
-            tx.commit().await.map_err(err)?;
-            Ok(())
+                changes.query().execute(&mut *tx).await.map_err(err)?;
+                tx.commit().await.map_err(err)?;
+                Ok(())
+            })
         })
     }
 
@@ -683,7 +710,8 @@ impl RecordStore for SqlStore {
         after_seq: i64,
         limit: i64,
     ) -> StoreResult<Vec<Change>> {
-        let rows = sqlx::query(
+        let rows: Vec<(i64, String, String, Option<String>, i64)> =
+            on_pool!(self.reader, db => sqlx::query_as(
             "select seq, record_id, op, record, created_at from record_changes \
              where account_id = $1 and module = $2 and seq > $3 order by seq limit $4",
         )
@@ -691,22 +719,21 @@ impl RecordStore for SqlStore {
         .bind(module.name())
         .bind(after_seq)
         .bind(limit)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(err)?;
-        rows.iter()
-            .map(|r| {
-                let op: String = r.try_get("op").map_err(err)?;
+        .fetch_all(db)
+        .await)
+            .map_err(err)?;
+        rows.into_iter()
+            .map(|(seq, record_id, op, record, created_at)| {
                 Ok(Change {
-                    seq: r.try_get("seq").map_err(err)?,
+                    seq,
                     op: if op == "delete" {
                         ChangeOp::Delete
                     } else {
                         ChangeOp::Upsert
                     },
-                    record_id: r.try_get("record_id").map_err(err)?,
-                    record: r.try_get("record").map_err(err)?,
-                    created_at: time(r.try_get("created_at").map_err(err)?)?,
+                    record_id,
+                    record,
+                    created_at: time(created_at)?,
                 })
             })
             .collect()

@@ -2,11 +2,11 @@
 //! invalidation every token-changing write ends with.
 
 use crate::audit::insert_audit_in;
+use crate::db::{Conn, Pool};
 use crate::rows::*;
-use crate::{err, Backend, SqlStore};
+use crate::{err, SqlStore};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sqlx::AnyConnection;
 use switchboard_core::audit::AuditEntry;
 use switchboard_core::store::*;
 use switchboard_core::token::TokenHash;
@@ -17,7 +17,7 @@ impl SqlStore {
         &self,
         hash: &TokenHash,
     ) -> StoreResult<Option<TokenLookup>> {
-        let row: Option<TokenLookupRow> = sqlx::query_as(
+        let row: Option<TokenLookupRow> = on_pool!(self.reader, db => sqlx::query_as(
             // A token belongs to a Private App, or to an OAuth app through its grant.
             "select t.id, t.account_id, t.kind, t.token_hash, t.private_app_id, t.user_id, t.created_at, \
              t.last_used_at, t.expires_at, t.revoked_at, t.grant_id, t.family_id, t.scopes, t.rotated_at, \
@@ -31,8 +31,8 @@ impl SqlStore {
              where t.token_hash = $1 and (p.id is not null or o.id is not null)",
         )
         .bind(hash.as_str())
-        .fetch_optional(&self.pool)
-        .await
+        .fetch_optional(db)
+        .await)
         .map_err(err)?;
         let Some(row) = row else { return Ok(None) };
         let user = match &row.user_id {
@@ -59,10 +59,10 @@ impl SqlStore {
     /// cached look-ups here, and tell the other nodes (PostgreSQL).
     pub(crate) async fn tokens_changed(&self) {
         self.tokens.invalidate();
-        if self.backend == Backend::Postgres {
+        if let Pool::Postgres(db) = &self.writer {
             let notify = sqlx::query("select pg_notify($1, '')")
                 .bind(crate::token_cache::TOKENS_CHANNEL)
-                .execute(&self.writer)
+                .execute(db)
                 .await;
             if let Err(e) = notify {
                 // The others' caches still expire within TOKEN_CACHE_TTL.
@@ -92,14 +92,14 @@ impl TokenStore for SqlStore {
         now: DateTime<Utc>,
         min_interval_ms: i64,
     ) -> StoreResult<()> {
-        sqlx::query(
+        on_pool!(self.writer, db => sqlx::query(
             "update tokens set last_used_at = $1 where id = $2 and (last_used_at is null or last_used_at <= $3)",
         )
         .bind(ms(now))
         .bind(token_id)
         .bind(ms(now) - min_interval_ms)
-        .execute(&self.writer)
-        .await
+        .execute(db)
+        .await.map(|r| r.rows_affected()))
         .map_err(err)?;
         // Only this node's copy: other nodes' last_used_at may lag by the TTL.
         self.tokens.forget(token_id);
@@ -114,7 +114,8 @@ impl TokenStore for SqlStore {
     ) -> StoreResult<()> {
         self.changing_tokens(async {
             with_retry!(async {
-                let mut tx = self.writer.begin().await.map_err(err)?;
+                on_pool!(self.writer, db => {
+                let mut tx = db.begin().await.map_err(err)?;
                 sqlx::query(
                     "update tokens set revoked_at = $1, updated_at = $1 where id = $2 and revoked_at is null",
                 )
@@ -125,14 +126,15 @@ impl TokenStore for SqlStore {
                 .map_err(err)?;
                 insert_audit_in(&mut tx, audit).await?;
                 tx.commit().await.map_err(err)
+                })
             })
         })
         .await
     }
 }
 
-pub(crate) async fn insert_token(conn: &mut AnyConnection, t: &TokenRecord) -> StoreResult<()> {
-    sqlx::query(
+pub(crate) async fn insert_token(conn: impl Into<Conn<'_>>, t: &TokenRecord) -> StoreResult<()> {
+    on_conn!(conn.into(), c => sqlx::query(
         "insert into tokens (id, account_id, kind, token_hash, private_app_id, user_id, created_at, updated_at, \
          last_used_at, expires_at, revoked_at, grant_id, family_id, scopes, rotated_at, family_started_at) \
          values ($1, $2, $3, $4, $5, $6, $7, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
@@ -152,8 +154,8 @@ pub(crate) async fn insert_token(conn: &mut AnyConnection, t: &TokenRecord) -> S
     .bind(t.scopes.as_ref().map(|s| s.to_spaced()))
     .bind(t.rotated_at.map(ms))
     .bind(t.family_started_at.map(ms))
-    .execute(conn)
-    .await
+    .execute(c)
+    .await.map(|r| r.rows_affected()))
     .map(|_| ())
     .map_err(err)
 }

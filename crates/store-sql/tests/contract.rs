@@ -8,7 +8,9 @@ use switchboard_store_sql::{PoolSettings, SqlStore, POSTGRES_MIGRATIONS, SQLITE_
 #[tokio::test]
 async fn sqlite_passes_the_store_contract() {
     let dir = tempfile::tempdir().unwrap();
-    let store = SqlStore::open_sqlite_in_dir(dir.path()).await.unwrap();
+    let store = SqlStore::open_sqlite_in_dir(dir.path(), &Default::default())
+        .await
+        .unwrap();
     store.migrate().await.unwrap();
     run_all(&store).await;
     // Migrations are idempotent: a second run is a no-op.
@@ -52,9 +54,13 @@ async fn postgres_nodes_see_each_others_token_changes() {
 #[tokio::test]
 async fn sqlite_stores_on_one_file_see_each_others_token_changes() {
     let dir = tempfile::tempdir().unwrap();
-    let writer = SqlStore::open_sqlite_in_dir(dir.path()).await.unwrap();
+    let writer = SqlStore::open_sqlite_in_dir(dir.path(), &Default::default())
+        .await
+        .unwrap();
     writer.migrate().await.unwrap();
-    let reader = SqlStore::open_sqlite_in_dir(dir.path()).await.unwrap();
+    let reader = SqlStore::open_sqlite_in_dir(dir.path(), &Default::default())
+        .await
+        .unwrap();
     changes_reach_other_nodes(&writer, &reader).await;
 }
 
