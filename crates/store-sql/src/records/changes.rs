@@ -1,0 +1,155 @@
+//! The change feed: every record write appends to it in its own
+//! transaction, numbered per (account, module) in commit order, and moves
+//! the module's kept record count.
+
+use super::sql::{Bind, Sql};
+use crate::db::Conn;
+use crate::err;
+use crate::rows::ms;
+use switchboard_core::records::{ChangeOp, Module, Record, WriteOutcome};
+use switchboard_core::store::StoreResult;
+
+/// Hand out `n` change numbers for (account, module) and move the module's
+/// record count by `added`; returns the last number. The counter row stays
+/// locked until commit, so seq order is commit order.
+async fn claim_seqs(
+    conn: impl Into<Conn<'_>>,
+    module: Module,
+    account_id: &str,
+    n: i64,
+    added: i64,
+    now: i64,
+) -> StoreResult<i64> {
+    on_conn!(conn.into(), conn => sqlx::query_scalar(
+        "insert into change_counters (account_id, module, last_seq, live_records, created_at, updated_at) \
+         values ($1, $2, $3, $4, $5, $5) \
+         on conflict (account_id, module) do update set last_seq = change_counters.last_seq + $3, \
+         live_records = change_counters.live_records + $4, updated_at = $5 \
+         returning last_seq",
+    )
+    .bind(account_id)
+    .bind(module.name())
+    .bind(n)
+    .bind(added)
+    .bind(now)
+    .fetch_one(conn)
+    .await)
+    .map_err(err)
+}
+
+/// Record one change, moving the record count by `added` (1, 0 or -1).
+#[allow(clippy::too_many_arguments)] // one row's worth of columns
+pub(super) async fn append_change(
+    conn: impl Into<Conn<'_>>,
+    module: Module,
+    account_id: &str,
+    record_id: &str,
+    op: ChangeOp,
+    record: Option<String>,
+    added: i64,
+    now: i64,
+) -> StoreResult<()> {
+    on_conn!(conn.into(), conn => {
+        let seq = claim_seqs(&mut *conn, module, account_id, 1, added, now).await?;
+        sqlx::query(
+            "insert into record_changes (account_id, module, seq, record_id, op, record, created_at, updated_at) \
+             values ($1, $2, $3, $4, $5, $6, $7, $7)",
+        )
+        .bind(account_id)
+        .bind(module.name())
+        .bind(seq)
+        .bind(record_id)
+        .bind(op.as_str())
+        .bind(record)
+        .bind(now)
+        .execute(&mut *conn)
+        .await
+        .map_err(err)?;
+        Ok(())
+    })
+}
+
+/// Record an upsert of `record` (its JSON is `snapshot`) in the feed.
+pub(super) async fn append_upsert(
+    conn: impl Into<Conn<'_>>,
+    record: &Record,
+    snapshot: &str,
+    added: i64,
+) -> StoreResult<()> {
+    append_change(
+        conn,
+        record.module,
+        &record.account_id,
+        &record.id,
+        ChangeOp::Upsert,
+        Some(snapshot.to_owned()),
+        added,
+        ms(record.updated_at),
+    )
+    .await
+}
+
+/// Record the creation of `records` (one module and account), in one statement.
+pub(super) async fn append_upserts(
+    conn: impl Into<Conn<'_>>,
+    module: Module,
+    account_id: &str,
+    records: &[Record],
+) -> StoreResult<()> {
+    let count = records.len() as i64;
+    let now = records
+        .iter()
+        .map(|r| ms(r.updated_at))
+        .max()
+        .unwrap_or_default();
+    on_conn!(conn.into(), conn => {
+        let last = claim_seqs(&mut *conn, module, account_id, count, count, now).await?;
+        let mut changes = Sql::default();
+        let mut rows = Vec::with_capacity(records.len());
+        for (i, r) in records.iter().enumerate() {
+            let seq = last - count + 1 + i as i64;
+            let ps = [
+                changes.param(Bind::Text(Some(account_id.to_owned()))),
+                changes.param(Bind::Text(Some(module.name().to_owned()))),
+                changes.param(Bind::Int(Some(seq))),
+                changes.param(Bind::Text(Some(r.id.clone()))),
+                changes.param(Bind::Text(Some(r.to_json(None).to_string()))),
+                changes.param(Bind::Int(Some(ms(r.updated_at)))),
+            ];
+            rows.push(format!(
+                "({}, {}, {}, {}, 'upsert', {}, {}, {})",
+                ps[0], ps[1], ps[2], ps[3], ps[4], ps[5], ps[5]
+            ));
+        }
+        changes.push(&format!(
+            "insert into record_changes (account_id, module, seq, record_id, op, record, created_at, updated_at) values {}",
+            rows.join(", ")
+        ));
+        changes.query().execute(&mut *conn).await.map_err(err)?;
+        Ok(())
+    })
+}
+
+/// Why a conditional write touched no row: the record is gone, or its version moved.
+pub(super) async fn missed(
+    conn: impl Into<Conn<'_>>,
+    module: Module,
+    account_id: &str,
+    id: &str,
+) -> StoreResult<WriteOutcome> {
+    let sql = format!(
+        "select count(*) from {} where id = $1 and account_id = $2",
+        module.table()
+    );
+    let n: i64 = on_conn!(conn.into(), conn => sqlx::query_scalar(&sql)
+        .bind(id)
+        .bind(account_id)
+        .fetch_one(conn)
+        .await)
+    .map_err(err)?;
+    Ok(if n > 0 {
+        WriteOutcome::VersionMismatch
+    } else {
+        WriteOutcome::NotFound
+    })
+}
