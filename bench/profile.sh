@@ -57,14 +57,18 @@ for s in $SCENARIOS; do
   echo "=== $s ($BENCH_BACKEND_NAME): $(grep -E 'Requests/sec' "$OUT/wrk-$s.txt")"
   echo "--- self time, top $TOP symbols"
   perf report -i "$OUT/perf-$s.data" --no-children --sort sym --stdio -g none --percent-limit 0.5 2>/dev/null \
-    | grep -E '^ +[0-9]' | head -n "$TOP"
+    | grep -E '^ +[0-9]' | head -n "$TOP" || true
   echo "--- by object (kernel, the binary, libc)"
-  perf report -i "$OUT/perf-$s.data" --no-children --sort dso --stdio -g none 2>/dev/null | grep -E '^ +[0-9]' | head -n 6
+  perf report -i "$OUT/perf-$s.data" --no-children --sort dso --stdio -g none 2>/dev/null | grep -E '^ +[0-9]' | head -n 6 || true
   echo "--- by thread (comm)"
-  perf report -i "$OUT/perf-$s.data" --no-children --sort comm --stdio -g none 2>/dev/null | grep -E '^ +[0-9]' | head -n 8
+  perf report -i "$OUT/perf-$s.data" --no-children --sort comm --stdio -g none 2>/dev/null | grep -E '^ +[0-9]' | head -n 8 || true
+  echo "--- inclusive, frames of Switchboard and the libraries on its request path"
+  perf report -i "$OUT/perf-$s.data" --children --sort sym --stdio -g none --percent-limit 0.8 2>/dev/null \
+    | grep -E '^ +[0-9]' | grep -E 'switchboard|sqlx|hyper::proto|argon2|sha2|tracing|metrics|governor|moka|serde_json|tower_http|uuid|tokio_postgres|sqlite3' \
+    | head -n "$TOP" || true
   echo "--- inclusive (children), top $TOP symbols"
   perf report -i "$OUT/perf-$s.data" --children --sort sym --stdio -g none --percent-limit 2 2>/dev/null \
-    | grep -E '^ +[0-9]' | head -n "$TOP"
+    | grep -E '^ +[0-9]' | head -n "$TOP" || true
 done
 echo
 echo "perf data kept in $OUT (perf report -i $OUT/perf-<scenario>.data)"
