@@ -12,9 +12,11 @@ use switchboard_core::clock::{Clock, SystemClock};
 use switchboard_core::oauth::OAuthSettings;
 use switchboard_core::secret_box::ServerKey;
 use switchboard_core::store::{MaintenanceStore, Store};
+use switchboard_core::webhooks::{RetryPolicy, WebhookSettings};
 use switchboard_core::Services;
 use switchboard_http::{AppState, HttpConfig};
 use switchboard_store_sql::SqlStore;
+use switchboard_webhook_delivery::{Deliverer, DeliverySettings};
 use tokio::net::TcpListener;
 
 /// Open the configured database and bring its schema up to date.
@@ -187,6 +189,7 @@ pub struct Application {
     listener: TcpListener,
     state: AppState,
     limits: ConnectionLimits,
+    delivery: DeliverySettings,
 }
 
 /// What each connection is held to before a request reaches the router.
@@ -237,7 +240,21 @@ impl Application {
             token_retention: Duration::days(i64::from(config.token_retention_days)),
         };
         let key = server_key(&config)?;
-        let services = Arc::new(Services::new(store, clock).with_oauth(oauth, key));
+        let mut services = Services::new(store, clock).with_oauth(oauth, key);
+        services.webhooks = WebhookSettings {
+            allow_private: config.webhooks.allow_private,
+            retry: RetryPolicy {
+                base: Duration::milliseconds(config.webhooks.retry_base_ms as i64),
+                ..RetryPolicy::default()
+            },
+        };
+        let services = Arc::new(services);
+        let timeout = std::time::Duration::from_millis(config.webhooks.timeout_ms);
+        let delivery = DeliverySettings {
+            connect_timeout: timeout.min(std::time::Duration::from_secs(3)),
+            timeout,
+            ..DeliverySettings::default()
+        };
         let http = HttpConfig {
             issuer,
             rate_limit_per_10s: config.rate_limit_per_10s,
@@ -262,6 +279,7 @@ impl Application {
             listener,
             state: AppState::new(services, http),
             limits,
+            delivery,
         })
     }
 
@@ -297,6 +315,16 @@ impl Application {
                 }
             }
         });
+        // The webhook worker runs beside the server; on shutdown it finishes
+        // the batch in flight (what it has not sent stays in the outbox).
+        let deliverer = Deliverer::new(self.state.services.clone(), self.delivery)
+            .map_err(anyhow::Error::msg)
+            .context("building the webhook client")?;
+        let (stop_delivery, stopped) = tokio::sync::watch::channel(false);
+        let delivery = tokio::spawn(switchboard_webhook_delivery::run(
+            Arc::new(deliverer),
+            stopped,
+        ));
         let router = switchboard_http::router(self.state);
         tracing::info!(addr = %self.listener.local_addr()?, "switchboard listening");
         tracing::info!(
@@ -306,6 +334,13 @@ impl Application {
         );
         serve(self.listener, router, self.limits, shutdown).await;
         maintenance.abort();
+        let _ = stop_delivery.send(true);
+        if tokio::time::timeout(std::time::Duration::from_secs(15), delivery)
+            .await
+            .is_err()
+        {
+            tracing::warn!("the webhook worker did not stop in 15 s; its events stay queued");
+        }
         Ok(())
     }
 }

@@ -12,6 +12,10 @@ use switchboard_store_sql::PoolSettings;
 
 mod bind;
 pub use bind::{parse_bind, BindAddr};
+mod checks;
+use checks::{parse_proxy, validate_issuer};
+mod webhooks;
+pub use webhooks::{WebhookArgs, WebhookConfig, WebhookFileKeys};
 
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
 pub const DEFAULT_DATA_DIR: &str = "./data";
@@ -114,6 +118,8 @@ pub struct ServeArgs {
     /// the same key [default: generated into <data-dir>/server.key on first start].
     #[arg(long, env = "SWITCHBOARD_SERVER_KEY", hide_env_values = true)]
     pub server_key: Option<String>,
+    #[command(flatten)]
+    pub webhooks: WebhookArgs,
 }
 
 /// The TOML file: the same keys as the flags, in snake_case.
@@ -140,6 +146,9 @@ struct FileConfig {
     max_header_bytes: Option<u32>,
     trusted_proxies: Option<Vec<String>>,
     server_key: Option<String>,
+    webhook_allow_private: Option<bool>,
+    webhook_timeout_ms: Option<u64>,
+    webhook_retry_base_ms: Option<u64>,
 }
 
 #[derive(Clone)]
@@ -168,6 +177,7 @@ pub struct Config {
     pub trusted_proxies: Vec<ipnet::IpNet>,
     /// Base64 of the 32-byte server key; `None`: `<data_dir>/server.key`.
     pub server_key: Option<SecretString>,
+    pub webhooks: WebhookConfig,
 }
 
 impl std::fmt::Debug for Config {
@@ -205,6 +215,7 @@ impl std::fmt::Debug for Config {
                 "server_key",
                 &self.server_key.as_ref().map(|_| "[redacted]"),
             )
+            .field("webhooks", &self.webhooks)
             .finish()
     }
 }
@@ -226,7 +237,8 @@ impl Config {
              require_pkce={} refresh_grace={}s refresh_idle={}d refresh_absolute={}d \
              client_credentials_ttl={}s token_retention={}d request_timeout={}s \
              max_json_depth={} header_read_timeout={}s max_header_bytes={} metrics={} \
-             trusted_proxies={} server_key={server_key}",
+             trusted_proxies={} server_key={server_key} webhook_allow_private={} \
+             webhook_timeout={}ms",
             self.bind,
             self.issuer,
             self.database_description(),
@@ -256,6 +268,8 @@ impl Config {
                     .collect::<Vec<_>>()
                     .join(",")
             },
+            self.webhooks.allow_private,
+            self.webhooks.timeout_ms,
         )
     }
 
@@ -388,7 +402,16 @@ impl Config {
             .filter(|p| !p.trim().is_empty())
             .map(|p| parse_proxy(p.trim()))
             .collect::<anyhow::Result<Vec<_>>>()?;
+        let webhooks = WebhookConfig::load(
+            &serve.webhooks,
+            WebhookFileKeys {
+                webhook_allow_private: file.webhook_allow_private,
+                webhook_timeout_ms: file.webhook_timeout_ms,
+                webhook_retry_base_ms: file.webhook_retry_base_ms,
+            },
+        )?;
         Ok(Config {
+            webhooks,
             bind: bind.addr,
             request_timeout_secs,
             max_json_depth,
@@ -451,19 +474,9 @@ impl Config {
             max_header_bytes: DEFAULT_MAX_HEADER_BYTES,
             trusted_proxies: Vec::new(),
             server_key: None,
+            webhooks: WebhookConfig::default(),
         }
     }
-}
-
-/// A trusted proxy: `10.0.0.7`, `10.0.0.0/8`, `::1`, `fd00::/8`.
-fn parse_proxy(text: &str) -> anyhow::Result<ipnet::IpNet> {
-    text.parse::<ipnet::IpNet>()
-        .or_else(|_| text.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
-        .map_err(|_| {
-            anyhow::anyhow!(
-                "trusted_proxies: {text:?} is not an IP address or CIDR range (like 10.0.0.0/8)"
-            )
-        })
 }
 
 /// The file of a `sqlite:` URL (`sqlite://dir/x.db?mode=rwc` → `dir/x.db`).
@@ -478,16 +491,6 @@ fn read_file(path: &Path) -> anyhow::Result<FileConfig> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read config file {}", path.display()))?;
     toml::from_str(&text).with_context(|| format!("invalid config file {}", path.display()))
-}
-
-fn validate_issuer(issuer: &str) -> anyhow::Result<()> {
-    let ok = (issuer.starts_with("http://") || issuer.starts_with("https://"))
-        && !issuer.contains('?')
-        && !issuer.contains('#');
-    if !ok {
-        bail!("issuer must be an http(s) URL without query or fragment, got {issuer:?}");
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -292,7 +292,7 @@ impl Services {
                 Ok(u)
             }
             _ => {
-                self.sign_in_throttle.failed(&key, client_ip, now);
+                let failures = self.sign_in_throttle.failed(&key, client_ip, now);
                 // An unknown email belongs to no account: nothing to record it in.
                 if let Some(u) = &user {
                     let entry = AuditEntry::new(
@@ -303,6 +303,18 @@ impl Services {
                         now,
                     );
                     self.audit(entry).await;
+                    // The failure that locks the email: once per window
+                    // (the S9.1 `security.signin_failures` event).
+                    if failures == self.sign_in_throttle.max_per_email {
+                        let entry = AuditEntry::new(
+                            &u.account_id,
+                            "anonymous",
+                            "user.sign_in_failures",
+                            Some(&u.id),
+                            now,
+                        );
+                        self.audit(entry).await;
+                    }
                 }
                 Err(Error::Unauthenticated(
                     "the email or password is not correct".into(),

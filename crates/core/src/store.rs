@@ -111,6 +111,7 @@ pub trait Store:
     + TokenStore
     + AuditStore
     + crate::account_settings::AccountSettingsStore
+    + crate::webhooks::WebhookStore
     + Send
     + Sync
     + 'static
@@ -127,6 +128,7 @@ impl<T> Store for T where
         + TokenStore
         + AuditStore
         + crate::account_settings::AccountSettingsStore
+        + crate::webhooks::WebhookStore
         + Send
         + Sync
         + 'static

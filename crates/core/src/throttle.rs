@@ -54,9 +54,10 @@ impl SignInThrottle {
         }
     }
 
-    pub fn failed(&self, email_key: &str, ip: &str, now: DateTime<Utc>) {
-        Self::bump(&self.per_email, email_key, self.window, now);
+    /// Count a failure; returns the email's failures in its current window.
+    pub fn failed(&self, email_key: &str, ip: &str, now: DateTime<Utc>) -> u32 {
         Self::bump(&self.per_ip, ip, self.window, now);
+        Self::bump(&self.per_email, email_key, self.window, now)
     }
 
     /// A correct password clears the email's failures (not the address's).
@@ -79,8 +80,13 @@ impl SignInThrottle {
         (w.failures >= max && ends > now).then(|| (ends - now).num_seconds().max(1) as u64)
     }
 
-    fn bump(map: &Mutex<HashMap<String, Window>>, key: &str, window: Duration, now: DateTime<Utc>) {
-        let Ok(mut m) = map.lock() else { return };
+    fn bump(
+        map: &Mutex<HashMap<String, Window>>,
+        key: &str,
+        window: Duration,
+        now: DateTime<Utc>,
+    ) -> u32 {
+        let Ok(mut m) = map.lock() else { return 0 };
         if m.len() >= SWEEP_AT {
             m.retain(|_, w| w.started + window > now);
         }
@@ -95,6 +101,7 @@ impl SignInThrottle {
             };
         }
         w.failures += 1;
+        w.failures
     }
 }
 

@@ -98,6 +98,17 @@ const MAX_LIST_ITEMS: usize = 100;
         crate::admin::grants::list,
         crate::admin::grants::revoke,
         crate::admin::audit_log::list,
+        crate::admin::webhooks::list,
+        crate::admin::webhooks::show,
+        crate::admin::webhooks::remove,
+        crate::admin::webhooks::deliveries,
+        crate::admin::webhooks::redeliver,
+        crate::api::webhooks::create,
+        crate::api::webhooks::list,
+        crate::api::webhooks::show,
+        crate::api::webhooks::remove,
+        crate::api::webhooks::deliveries,
+        crate::api::webhooks::redeliver,
         crate::oauth::authorize::authorize,
         crate::oauth::authorize::decide,
         crate::oauth::token::token,
@@ -123,6 +134,8 @@ const MAX_LIST_ITEMS: usize = 100;
         (name = "admin", description = "The admin API (SPEC S8): a Private App token with admin.read / \
             admin.write, or an admin's console session (then X-CSRF-Token on writes)."),
         (name = "oauth", description = "The OAuth 2.0 authorization server (SPEC S5)."),
+        (name = "webhooks", description = "REST-hook subscriptions (SPEC S9): events POSTed to a URL, \
+            signed with `Switchboard-Signature: t=<unix>,v1=<hex HMAC-SHA256(secret, \"<t>.<body>\")>`."),
     ),
 )]
 struct ApiDoc;

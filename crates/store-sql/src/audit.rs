@@ -45,6 +45,13 @@ impl AuditStore for SqlStore {
 /// Write an audit entry inside the caller's transaction, so that the entry
 /// and the change it records commit together or not at all.
 pub(crate) async fn insert_audit_in(conn: impl Into<Conn<'_>>, e: &AuditEntry) -> StoreResult<()> {
+    let mut conn: Conn<'_> = conn.into();
+    insert_audit_row(crate::webhooks::reborrow(&mut conn), e).await?;
+    // Security events (SPEC S9.1) come from the audited actions, so none is missed.
+    crate::webhooks::security_events_in(conn, e).await
+}
+
+async fn insert_audit_row(conn: impl Into<Conn<'_>>, e: &AuditEntry) -> StoreResult<()> {
     on_conn!(conn.into(), c => sqlx::query(
         "insert into audit_log (id, account_id, actor, action, target, ip, created_at, updated_at) \
          values ($1, $2, $3, $4, $5, $6, $7, $7)",

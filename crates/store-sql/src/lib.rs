@@ -25,6 +25,8 @@ mod rows;
 pub mod testing;
 mod token_cache;
 mod tokens;
+mod webhook_outbox;
+mod webhooks;
 
 use db::Pool;
 use sqlx::migrate::Migrator;
@@ -90,6 +92,8 @@ pub struct SqlStore {
     tokens: TokenCache,
     /// PostgreSQL: the task that hears other nodes' token changes.
     _listener: Option<Arc<token_cache::Listener>>,
+    /// PostgreSQL: the task that hears other nodes' webhook events.
+    _webhooks: Option<Arc<webhook_outbox::Listener>>,
 }
 
 impl SqlStore {
@@ -121,6 +125,7 @@ impl SqlStore {
                 writer,
                 tokens,
                 _listener: None,
+                _webhooks: None,
             })
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let pool = open_postgres(url, settings).await?;
@@ -130,6 +135,7 @@ impl SqlStore {
                 writer: pool,
                 tokens,
                 _listener: listener,
+                _webhooks: Some(Arc::new(webhook_outbox::listen(url))),
             })
         } else {
             Err(StoreError::Other(

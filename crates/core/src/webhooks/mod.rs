@@ -6,6 +6,7 @@ pub mod events;
 pub mod model;
 pub mod payload;
 pub mod retry;
+mod service;
 pub mod signature;
 pub mod ssrf;
 pub mod store;
@@ -14,6 +15,7 @@ pub mod target;
 pub use events::{EventPattern, EventSet, RecordAction};
 pub use model::*;
 pub use retry::RetryPolicy;
+pub use service::{DELIVERY_LOG_LIMIT, SECRET_PREFIX};
 pub use store::WebhookStore;
 pub use target::TargetUrl;
 

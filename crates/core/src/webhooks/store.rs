@@ -6,8 +6,7 @@ use super::model::{Attempt, ClaimedBatch, DeliveryLogEntry, Owner, Subscription}
 use crate::store::StoreResult;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use std::sync::Arc;
-use tokio::sync::Notify;
+use tokio::sync::watch;
 
 #[async_trait]
 pub trait WebhookStore: Send + Sync {
@@ -64,7 +63,7 @@ pub trait WebhookStore: Send + Sync {
     ) -> StoreResult<()>;
     /// Events not yet delivered (nor given up), in the whole database.
     async fn pending_deliveries(&self) -> StoreResult<i64>;
-    /// Notified after a commit that wrote outbox rows (on PostgreSQL also
-    /// when another node's commit did): the delivery worker waits on it.
-    fn outbox_signal(&self) -> Arc<Notify>;
+    /// Changes when outbox rows were written (on PostgreSQL also when
+    /// another node's commit wrote some): the delivery worker waits on it.
+    fn outbox_signal(&self) -> watch::Receiver<u64>;
 }

@@ -8,6 +8,7 @@ pub(crate) mod oauth_apps;
 pub(crate) mod password_resets;
 pub(crate) mod private_apps;
 pub(crate) mod users;
+pub(crate) mod webhooks;
 
 use crate::state::AppState;
 use axum::Router;
@@ -23,4 +24,5 @@ pub fn router() -> Router<AppState> {
         .merge(oauth_apps::router())
         .merge(grants::router())
         .merge(logo::router())
+        .merge(webhooks::router())
 }

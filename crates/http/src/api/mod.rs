@@ -3,6 +3,7 @@
 pub(crate) mod leaked_tokens;
 pub(crate) mod me;
 pub(crate) mod records;
+pub(crate) mod webhooks;
 
 use crate::state::AppState;
 use axum::Router;
@@ -11,6 +12,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .merge(me::router())
         .merge(leaked_tokens::router())
+        .merge(webhooks::router())
         .merge(records::router())
 }
 

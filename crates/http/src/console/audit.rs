@@ -20,11 +20,12 @@ use switchboard_core::audit::{AuditCursor, AuditEntry, AuditQuery};
 const PAGE_SIZE: i64 = 50;
 
 /// Every action the services record, as people read it.
-const ACTIONS: [(&str, &str); 31] = [
+const ACTIONS: [(&str, &str); 32] = [
     ("account.created", "Account created"),
     ("account.renamed", "Company name changed"),
     ("user.signed_in", "Signed in"),
     ("user.sign_in_failed", "Sign-in failed"),
+    ("user.sign_in_failures", "Repeated failed sign-ins"),
     ("user.created", "User added"),
     ("user.updated", "User's role changed"),
     ("user.deactivated", "User deactivated"),

@@ -18,6 +18,7 @@ pub(crate) mod reveal;
 mod settings;
 pub(crate) mod shell;
 mod users;
+mod webhooks;
 
 use crate::error::PageError;
 use crate::state::AppState;
@@ -43,6 +44,7 @@ pub fn router() -> Router<AppState> {
         .merge(connected_apps::router())
         .merge(users::router())
         .merge(audit::router())
+        .merge(webhooks::router())
         .merge(account::router())
         .merge(reset_password::router())
 }

@@ -33,11 +33,12 @@ pub(crate) enum Section {
     ConnectedApps,
     Users,
     AuditLog,
+    Webhooks,
     Account,
 }
 
-/// (section, href, label, admins only). Webhooks joins when it exists.
-const NAV: [(Section, &str, &str, bool); 6] = [
+/// (section, href, label, admins only).
+const NAV: [(Section, &str, &str, bool); 7] = [
     (
         Section::PrivateApps,
         "/settings/private-apps",
@@ -58,6 +59,7 @@ const NAV: [(Section, &str, &str, bool); 6] = [
     ),
     (Section::Users, "/settings/users", "Users", true),
     (Section::AuditLog, "/settings/audit-log", "Audit log", true),
+    (Section::Webhooks, "/settings/webhooks", "Webhooks", true),
     (Section::Account, "/settings/account", "Account", false),
 ];
 

@@ -49,6 +49,44 @@ pub(super) async fn append_change(
     added: i64,
     now: i64,
 ) -> StoreResult<()> {
+    let mut conn: Conn<'_> = conn.into();
+    let snapshot = record.clone();
+    append_change_row(
+        crate::webhooks::reborrow(&mut conn),
+        module,
+        account_id,
+        record_id,
+        op,
+        record,
+        added,
+        now,
+    )
+    .await?;
+    // The change's webhook events, in the same transaction (SPEC S9), after
+    // the counter row is locked: outbox order is commit order.
+    crate::webhooks::record_events_in(
+        conn,
+        module,
+        account_id,
+        record_id,
+        added,
+        snapshot.as_deref(),
+        crate::webhooks::time(now)?,
+    )
+    .await
+}
+
+#[allow(clippy::too_many_arguments)] // one row's worth of columns
+async fn append_change_row(
+    conn: impl Into<Conn<'_>>,
+    module: Module,
+    account_id: &str,
+    record_id: &str,
+    op: ChangeOp,
+    record: Option<String>,
+    added: i64,
+    now: i64,
+) -> StoreResult<()> {
     on_conn!(conn.into(), conn => {
         let seq = claim_seqs(&mut *conn, module, account_id, 1, added, now).await?;
         sqlx::query(
@@ -102,6 +140,28 @@ pub(super) async fn append_upserts(
         .map(|r| ms(r.updated_at))
         .max()
         .unwrap_or_default();
+    let mut conn: Conn<'_> = conn.into();
+    append_upserts_rows(
+        crate::webhooks::reborrow(&mut conn),
+        module,
+        account_id,
+        records,
+        count,
+        now,
+    )
+    .await?;
+    // Their webhook events, in the same transaction (SPEC S9).
+    crate::webhooks::records_created_in(conn, module, account_id, records).await
+}
+
+async fn append_upserts_rows(
+    conn: impl Into<Conn<'_>>,
+    module: Module,
+    account_id: &str,
+    records: &[Record],
+    count: i64,
+    now: i64,
+) -> StoreResult<()> {
     on_conn!(conn.into(), conn => {
         let last = claim_seqs(&mut *conn, module, account_id, count, count, now).await?;
         let mut changes = Sql::default();
