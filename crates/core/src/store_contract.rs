@@ -2,6 +2,8 @@
 //! backend's tests call [`run_all`] on a fresh, migrated store.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod lists;
+
 use crate::account::{Account, Role, User};
 use crate::audit::{AuditEntry, AuditQuery};
 use crate::ids::new_id;
@@ -108,6 +110,7 @@ pub async fn run_all(store: &dyn Store) {
     audit_log_filters(store).await;
     audit_entries_commit_with_their_change(store).await;
     records_and_their_feed(store).await;
+    lists::list_membership_follows_every_write(store).await;
     crate::store_contract_settings::run(store).await;
     crate::oauth::store_contract::run(store).await;
     crate::console_reveal::contract(store).await;

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use switchboard_core::store::*;
 
 /// The tables whose planner statistics SQLite keeps (see `sqlite_statistics`).
-const STATISTICS_TABLES: [&str; 3] = ["contacts", "tickets", "calls"];
+const STATISTICS_TABLES: [&str; 4] = ["contacts", "tickets", "calls", "record_list_items"];
 
 /// What `sqlite_statistics` does besides pruning useless statistics.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -6,25 +6,21 @@ use switchboard_core::records::query::{column, ColumnKind};
 use switchboard_core::records::{Module, RecordQuery};
 use switchboard_core::store::{StoreError, StoreResult};
 
-/// `LIKE` pattern that matches `text` literally (escape character `\`).
-fn like_literal(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
-    for c in text.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
-}
-
-/// "The JSON list in `col` contains `item`": the list's inner text, wrapped in
-/// commas, contains `,"item",` (an element's own quotes are escaped in JSON, so
-/// no element can fake the boundary).
-fn list_contains(sql: &mut Sql, col: &str, item: &str) -> String {
-    let needle = serde_json::Value::String(item.to_owned()).to_string();
-    let p = sql.param(Bind::Text(Some(format!("%,{},%", like_literal(&needle)))));
-    format!("(',' || substr({col}, 2, length({col}) - 2) || ',') like {p} escape '\\'")
+/// "The list in `col` holds one of `items`": a look-up in the list items'
+/// key (see `list_items`). `account` is the placeholder already bound to
+/// the account id.
+fn list_holds(sql: &mut Sql, module: Module, account: &str, col: &str, items: &[String]) -> String {
+    let m = sql.param(Bind::Text(Some(module.name().to_owned())));
+    let f = sql.param(Bind::Text(Some(col.to_owned())));
+    let ps = items
+        .iter()
+        .map(|i| sql.param(Bind::Text(Some(i.clone()))))
+        .collect::<Vec<_>>();
+    format!(
+        "(id in (select record_id from record_list_items where account_id = {account} \
+         and module = {m} and field = {f} and item in ({})))",
+        ps.join(", ")
+    )
 }
 
 fn bind_value(v: &Value) -> Bind {
@@ -43,19 +39,20 @@ fn value_text(v: &Value) -> String {
     }
 }
 
-/// Compile a (type-checked) filter to a SQL condition.
-fn compile(module: Module, expr: &Expr, sql: &mut Sql) -> StoreResult<String> {
+/// Compile a (type-checked) filter to a SQL condition; `account` is the
+/// placeholder bound to the account id.
+fn compile(module: Module, account: &str, expr: &Expr, sql: &mut Sql) -> StoreResult<String> {
     let join = |items: &[Expr], sep: &str, sql: &mut Sql| -> StoreResult<String> {
         let parts = items
             .iter()
-            .map(|e| compile(module, e, sql))
+            .map(|e| compile(module, account, e, sql))
             .collect::<StoreResult<Vec<_>>>()?;
         Ok(format!("({})", parts.join(sep)))
     };
     match expr {
         Expr::Or(items) => join(items, " or ", sql),
         Expr::And(items) => join(items, " and ", sql),
-        Expr::Not(inner) => Ok(format!("(not {})", compile(module, inner, sql)?)),
+        Expr::Not(inner) => Ok(format!("(not {})", compile(module, account, inner, sql)?)),
         Expr::Cmp(cmp) => {
             let (col, kind) = column(module, &cmp.field).ok_or_else(|| {
                 StoreError::Other(format!("filter names unknown field {}", cmp.field))
@@ -65,10 +62,10 @@ fn compile(module: Module, expr: &Expr, sql: &mut Sql) -> StoreResult<String> {
                     format!("({col} is {}null)", if *negated { "not " } else { "" })
                 }
                 (CmpKind::Op { op, value }, ColumnKind::List) => {
-                    let contains = list_contains(sql, col, &value_text(value));
+                    let holds = list_holds(sql, module, account, col, &[value_text(value)]);
                     match op {
-                        switchboard_core::filter::CmpOp::Eq => contains,
-                        _ => format!("({col} is null or not {contains})"),
+                        switchboard_core::filter::CmpOp::Eq => holds,
+                        _ => format!("(not {holds})"),
                     }
                 }
                 (CmpKind::Op { op, value }, _) => {
@@ -76,13 +73,10 @@ fn compile(module: Module, expr: &Expr, sql: &mut Sql) -> StoreResult<String> {
                     format!("({col} {} {p})", op.as_sql())
                 }
                 (CmpKind::In { negated, values }, ColumnKind::List) => {
-                    let any = values
-                        .iter()
-                        .map(|v| list_contains(sql, col, &value_text(v)))
-                        .collect::<Vec<_>>();
-                    let any = format!("({})", any.join(" or "));
+                    let items = values.iter().map(value_text).collect::<Vec<_>>();
+                    let any = list_holds(sql, module, account, col, &items);
                     if *negated {
-                        format!("({col} is null or not {any})")
+                        format!("(not {any})")
                     } else {
                         any
                     }
@@ -120,11 +114,11 @@ pub(super) fn where_clause(
     let p = sql.param(Bind::Text(Some(account_id.to_owned())));
     sql.push(&format!(" where account_id = {p}"));
     if let Some((cond, at)) = q.created {
-        let p = sql.param(Bind::Int(Some(at)));
-        sql.push(&format!(" and created_at {} {p}", cond.as_sql()));
+        let at = sql.param(Bind::Int(Some(at)));
+        sql.push(&format!(" and created_at {} {at}", cond.as_sql()));
     }
     if let Some(f) = &q.filter {
-        let condition = compile(module, f, sql)?;
+        let condition = compile(module, &p, f, sql)?;
         sql.push(&format!(" and {condition}"));
     }
     Ok(())

@@ -5,6 +5,7 @@
 
 mod changes;
 mod filter;
+mod list_items;
 mod row;
 mod sql;
 
@@ -14,6 +15,9 @@ use async_trait::async_trait;
 use changes::{append_change, append_upsert, append_upserts, missed};
 use chrono::{DateTime, Utc};
 use filter::where_clause;
+use list_items::{
+    delete_items_in, membership_count, membership_page, single_membership, write_items,
+};
 use row::{columns, decode};
 use sql::{insert_rows, update_row, Bind, Sql};
 use sqlx::Row;
@@ -23,6 +27,23 @@ use switchboard_core::records::{
 };
 use switchboard_core::store::{StoreError, StoreResult};
 
+/// A page of the module table, newest first, filtered by `where_clause`.
+fn table_page(module: Module, account_id: &str, q: &RecordQuery) -> StoreResult<Sql> {
+    let mut page = Sql::default();
+    page.push(&format!(
+        "select {} from {}",
+        columns(module),
+        module.table()
+    ));
+    where_clause(module, account_id, q, &mut page)?;
+    let limit = page.param(Bind::Int(Some(q.limit)));
+    let skip = page.param(Bind::Int(Some(q.skip)));
+    page.push(&format!(
+        " order by created_at desc, id desc limit {limit} offset {skip}"
+    ));
+    Ok(page)
+}
+
 #[async_trait]
 impl RecordStore for SqlStore {
     async fn list_records(
@@ -31,46 +52,48 @@ impl RecordStore for SqlStore {
         account_id: &str,
         q: &RecordQuery,
     ) -> StoreResult<(Vec<Record>, i64)> {
-        let mut page = Sql::default();
-        page.push(&format!(
-            "select {} from {}",
-            columns(module),
-            module.table()
-        ));
-        where_clause(module, account_id, q, &mut page)?;
-        let limit = page.param(Bind::Int(Some(q.limit)));
-        let skip = page.param(Bind::Int(Some(q.skip)));
-        page.push(&format!(
-            " order by created_at desc, id desc limit {limit} offset {skip}"
-        ));
-
+        // What to read: a membership filter reads the list items' key;
+        // every other filter the module table (index-served where the
+        // filter is; see BENCHMARKS.md). `None`: unfiltered, counted below.
+        let (page, count) = match single_membership(module, q) {
+            Some((col, item)) => (
+                membership_page(module, account_id, (col, &item), q),
+                Some(membership_count(module, account_id, (col, &item))),
+            ),
+            None => {
+                let page = table_page(module, account_id, q)?;
+                let count = if q.filter.is_none() && q.created.is_none() {
+                    None
+                } else {
+                    let mut count = Sql::default();
+                    count.push(&format!("select count(*) from {}", module.table()));
+                    where_clause(module, account_id, q, &mut count)?;
+                    Some(count)
+                };
+                (page, count)
+            }
+        };
         let records = on_pool!(self.reader, db => {
             let rows = page.query().fetch_all(db).await.map_err(err)?;
             rows.iter()
                 .map(|r| decode(module, r))
                 .collect::<StoreResult<Vec<_>>>()
         })?;
-        let total = if q.filter.is_none() && q.created.is_none() {
+        let total = match count {
+            Some(count) => on_pool!(self.reader, db => {
+                let row = count.query().fetch_one(db).await.map_err(err)?;
+                row.try_get::<i64, _>(0).map_err(err)
+            })?,
             // Unfiltered: the count kept with every insert and delete.
-            let kept: Option<i64> = on_pool!(self.reader, db => sqlx::query_scalar(
+            None => on_pool!(self.reader, db => sqlx::query_scalar(
                 "select live_records from change_counters where account_id = $1 and module = $2",
             )
             .bind(account_id)
             .bind(module.name())
             .fetch_optional(db)
             .await)
-            .map_err(err)?;
-            kept.unwrap_or(0)
-        } else {
-            // Filtered: counted over the rows that match (index-served
-            // where the filter is; see BENCHMARKS.md).
-            let mut count = Sql::default();
-            count.push(&format!("select count(*) from {}", module.table()));
-            where_clause(module, account_id, q, &mut count)?;
-            on_pool!(self.reader, db => {
-                let row = count.query().fetch_one(db).await.map_err(err)?;
-                row.try_get::<i64, _>(0).map_err(err)
-            })?
+            .map_err(err)?
+            .unwrap_or(0),
         };
         Ok((records, total))
     }
@@ -160,6 +183,8 @@ impl RecordStore for SqlStore {
                     }
                 }
                 insert.query().execute(&mut *tx).await.map_err(err)?;
+                let one = std::slice::from_ref(record);
+                write_items(&mut tx, module, &record.account_id, one, false).await?;
                 append_upsert(&mut tx, record, &snapshot, 1).await?;
                 tx.commit().await.map_err(err)?;
                 Ok(InsertOutcome::Created)
@@ -184,6 +209,8 @@ impl RecordStore for SqlStore {
                     tx.rollback().await.map_err(err)?;
                     return Ok(outcome);
                 }
+                let one = std::slice::from_ref(record);
+                write_items(&mut tx, module, &record.account_id, one, true).await?;
                 append_upsert(&mut tx, record, &snapshot, 0).await?;
                 tx.commit().await.map_err(err)?;
                 Ok(WriteOutcome::Done)
@@ -218,6 +245,7 @@ impl RecordStore for SqlStore {
                     tx.rollback().await.map_err(err)?;
                     return Ok(outcome);
                 }
+                delete_items_in(&mut tx, module, id).await?;
                 append_change(
                     &mut tx,
                     module,
@@ -253,6 +281,7 @@ impl RecordStore for SqlStore {
             on_pool!(self.writer, db => {
                 let mut tx = db.begin().await.map_err(err)?;
                 insert.query().execute(&mut *tx).await.map_err(err)?;
+                write_items(&mut tx, module, &account_id, records, false).await?;
                 append_upserts(&mut tx, module, &account_id, records).await?;
                 tx.commit().await.map_err(err)
             })

@@ -10,12 +10,19 @@ use switchboard_core::store::{StoreError, StoreResult};
 const FIXED_COLUMNS: usize = 5;
 
 pub(super) fn columns(module: Module) -> String {
-    let mut cols = String::from("id, account_id, version, created_at, updated_at");
-    for f in module.fields() {
-        cols.push_str(", ");
-        cols.push_str(f.column);
-    }
-    cols
+    columns_with(module, "")
+}
+
+/// The columns, each after `prefix` (a table alias and its dot).
+pub(super) fn columns_with(module: Module, prefix: &str) -> String {
+    let fixed = ["id", "account_id", "version", "created_at", "updated_at"];
+    let fields = module.fields().iter().map(|f| f.column);
+    fixed
+        .into_iter()
+        .chain(fields)
+        .map(|c| format!("{prefix}{c}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// A row of `select {columns(module)}`, read by position.

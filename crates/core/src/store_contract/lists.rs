@@ -1,0 +1,116 @@
+//! List fields (email, phoneNumber, tags): membership filters see every
+//! write — single and bulk inserts, updates, deletes — and nothing of
+//! another account.
+
+use super::new_account;
+use crate::ids::new_id;
+use crate::records::query::parse_filter;
+use crate::records::{FieldValue, Module, Record, RecordQuery};
+use crate::store::Store;
+use chrono::{Duration, DurationRound, Utc};
+
+fn contact(account_id: &str, n: i64, tags: &[&str], emails: &[&str]) -> Record {
+    let at = Utc::now()
+        .duration_trunc(Duration::milliseconds(1))
+        .unwrap()
+        + Duration::seconds(n);
+    let list = |items: &[&str]| FieldValue::List(items.iter().map(|s| s.to_string()).collect());
+    let mut values = std::collections::BTreeMap::new();
+    if !tags.is_empty() {
+        values.insert("tags", list(tags));
+    }
+    if !emails.is_empty() {
+        values.insert("email", list(emails));
+    }
+    Record {
+        id: format!("c{n}-{}", new_id()),
+        account_id: account_id.to_owned(),
+        module: Module::Contacts,
+        version: 1,
+        created_at: at,
+        updated_at: at,
+        values,
+    }
+}
+
+/// The ids (newest first) and the total that `filter` finds.
+async fn find(store: &dyn Store, account_id: &str, filter: &str) -> (Vec<String>, i64) {
+    let q = RecordQuery {
+        skip: 0,
+        limit: 50,
+        created: None,
+        filter: Some(parse_filter(Module::Contacts, filter).unwrap()),
+    };
+    let (records, total) = store
+        .list_records(Module::Contacts, account_id, &q)
+        .await
+        .unwrap();
+    (records.into_iter().map(|r| r.id).collect(), total)
+}
+
+pub(super) async fn list_membership_follows_every_write(store: &dyn Store) {
+    let a = new_account(store, "Lists").await.id;
+    let other = new_account(store, "Lists other").await.id;
+    let c1 = contact(&a, 1, &["vip", "x"], &["a@example.com", "b@example.com"]);
+    let c2 = contact(&a, 2, &["x", "x"], &[]);
+    let c3 = contact(&a, 3, &[], &[]);
+    // LIKE's wildcards are data here.
+    let c4 = contact(&a, 4, &["50%_off"], &[]);
+    for c in [&c1, &c2, &c3, &c4] {
+        store.insert_record(c, None).await.unwrap();
+    }
+    let bulk: Vec<Record> = (10..13).map(|n| contact(&a, n, &["vip"], &[])).collect();
+    store.insert_records_bulk(&bulk).await.unwrap();
+    store
+        .insert_record(&contact(&other, 5, &["vip"], &[]), None)
+        .await
+        .unwrap();
+    let ids = |rs: &[&Record]| rs.iter().map(|r| r.id.clone()).collect::<Vec<_>>();
+
+    let vips = ids(&[&bulk[2], &bulk[1], &bulk[0], &c1]);
+    assert_eq!(find(store, &a, "tags = 'vip'").await, (vips, 4));
+    assert_eq!(
+        find(store, &a, "tags != 'vip'").await,
+        (ids(&[&c4, &c3, &c2]), 3)
+    );
+    assert_eq!(
+        find(store, &a, "tags IN ('x', 'nobody')").await,
+        (ids(&[&c2, &c1]), 2)
+    );
+    assert_eq!(find(store, &a, "tags NOT IN ('x', 'vip')").await.1, 2);
+    assert_eq!(
+        find(store, &a, "email = 'b@example.com'").await,
+        (ids(&[&c1]), 1)
+    );
+    assert_eq!(find(store, &a, "tags = '50%_off'").await.1, 1);
+    assert_eq!(find(store, &a, "tags = '50_%off'").await.1, 0);
+    assert_eq!(find(store, &a, "tags = 'VIP'").await.1, 0, "exact match");
+
+    // An update replaces the record's items.
+    let mut changed = c1.clone();
+    changed.version = 2;
+    changed
+        .values
+        .insert("tags", FieldValue::List(vec!["y".into()]));
+    store.update_record(&changed, 1).await.unwrap();
+    assert_eq!(find(store, &a, "tags = 'vip'").await.1, 3);
+    assert_eq!(find(store, &a, "tags = 'y'").await, (ids(&[&c1]), 1));
+    assert_eq!(
+        find(store, &a, "email = 'a@example.com'").await.1,
+        1,
+        "untouched lists keep their items"
+    );
+    // A refused update changes nothing.
+    let mut stale = c2.clone();
+    stale.values.remove("tags");
+    store.update_record(&stale, 7).await.unwrap();
+    assert_eq!(find(store, &a, "tags = 'x'").await, (ids(&[&c2]), 1));
+
+    // A delete takes its items along.
+    store
+        .delete_record(Module::Contacts, &a, &bulk[0].id, None, Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(find(store, &a, "tags = 'vip'").await.1, 2);
+    assert_eq!(find(store, &other, "tags = 'vip'").await.1, 1);
+}
