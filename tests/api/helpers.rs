@@ -690,6 +690,8 @@ pub async fn webdriver() -> Option<WebDriver> {
         }),
     );
     let url = format!("http://127.0.0.1:{port}");
+    // Both rustls providers are linked in (see Cargo.toml): choose one.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let mut child = child;
     for _ in 0..50 {
         if let Ok(client) = fantoccini::ClientBuilder::rustls()
