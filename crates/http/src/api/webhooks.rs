@@ -33,7 +33,7 @@ pub fn router() -> Router<AppState> {
 pub(crate) struct WebhookInput {
     /// Absolute http(s) URL; private and loopback addresses are refused
     /// unless the server runs with `--webhook-allow-private`.
-    #[schema(max_length = 2048)]
+    #[schema(max_length = 2048, pattern = "^https?://[^/?#\\s]+")]
     target_url: String,
     /// `<module>.created|updated|deleted`, `<module>.*`, `security.<event>`, `security.*`.
     #[schema(min_items = 1, max_items = 50)]
@@ -135,6 +135,7 @@ pub(crate) fn deliveries_body(log: Vec<DeliveryLogEntry>) -> Vec<DeliveryBody> {
         (status = 400, response = crate::openapi::BadRequest),
         (status = 401, response = crate::openapi::Unauthorized),
         (status = 403, response = crate::openapi::Forbidden),
+        (status = 415, response = crate::openapi::UnsupportedMediaType),
         (status = 429, response = crate::openapi::TooManyRequests),
     ),
     security(("bearer" = []))
