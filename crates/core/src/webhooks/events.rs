@@ -99,6 +99,22 @@ impl EventPattern {
             .map(|a| EventPattern::Record(module, Some(a)))
     }
 
+    /// Every pattern a subscription may list, as text: the OpenAPI enum.
+    pub fn all() -> Vec<String> {
+        let records = Module::ALL.into_iter().flat_map(|m| {
+            RecordAction::ALL
+                .into_iter()
+                .map(Some)
+                .chain([None])
+                .map(move |a| EventPattern::Record(m, a))
+        });
+        let security = SECURITY_EVENTS
+            .iter()
+            .map(|e| EventPattern::Security(Some(e)))
+            .chain([EventPattern::Security(None)]);
+        records.chain(security).map(|p| p.as_string()).collect()
+    }
+
     pub fn as_string(&self) -> String {
         match self {
             EventPattern::Record(m, None) => format!("{}.*", m.name()),
@@ -180,6 +196,15 @@ impl EventSet {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_listed_pattern_parses_back_to_itself() {
+        let all = EventPattern::all();
+        assert_eq!(all.len(), Module::ALL.len() * 4 + SECURITY_EVENTS.len() + 1);
+        for text in &all {
+            assert_eq!(&EventPattern::parse(text).unwrap().as_string(), text);
+        }
+    }
 
     #[test]
     fn wildcards_match_their_family_only() {

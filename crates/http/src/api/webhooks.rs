@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
-use switchboard_core::webhooks::{DeliveryLogEntry, Owner, Subscription};
+use switchboard_core::webhooks::{DeliveryLogEntry, EventPattern, Owner, Subscription};
 use utoipa::ToSchema;
 
 pub const BASE: &str = "/services/ccaas/v1/webhooks";
@@ -36,8 +36,26 @@ pub(crate) struct WebhookInput {
     #[schema(max_length = 2048, pattern = "^https?://[^/?#\\s]+")]
     target_url: String,
     /// `<module>.created|updated|deleted`, `<module>.*`, `security.<event>`, `security.*`.
-    #[schema(min_items = 1, max_items = 50)]
+    #[schema(value_type = Vec<WebhookEvent>, min_items = 1, max_items = 50)]
     events: Vec<String>,
+}
+
+/// An entry of `events`, schema only: the enum is every pattern core accepts.
+pub(crate) struct WebhookEvent;
+
+impl utoipa::PartialSchema for WebhookEvent {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::schema::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .enum_values(Some(EventPattern::all()))
+            .into()
+    }
+}
+
+impl ToSchema for WebhookEvent {
+    fn name() -> std::borrow::Cow<'static, str> {
+        "WebhookEvent".into()
+    }
 }
 
 /// A subscription as listed.
