@@ -19,6 +19,8 @@ use crate::backends::TestDb;
 pub struct TestApp {
     pub base: String,
     pub clock: ManualClock,
+    /// The server's services, for what no endpoint starts (maintenance).
+    pub services: Arc<switchboard_core::Services>,
     config: Config,
     _stop: oneshot::Sender<()>,
     // Dropped last: the database outlives the server that uses it.
@@ -32,16 +34,19 @@ pub struct Node {
     _stop: oneshot::Sender<()>,
 }
 
-async fn start(config: Config, clock: ManualClock) -> (String, oneshot::Sender<()>) {
+type Started = (String, oneshot::Sender<()>, Arc<switchboard_core::Services>);
+
+async fn start(config: Config, clock: ManualClock) -> Started {
     let app = Application::build_with_clock(config, Arc::new(clock))
         .await
         .unwrap();
     let base = format!("http://127.0.0.1:{}", app.port());
+    let services = app.services();
     let (stop, stopped) = oneshot::channel::<()>();
     tokio::spawn(app.run_until_stopped(async move {
         let _ = stopped.await;
     }));
-    (base, stop)
+    (base, stop, services)
 }
 
 /// A browser: its own cookie jar, never follows redirects.
@@ -81,10 +86,11 @@ impl TestApp {
         config.database_url = db.as_ref().map(|d| d.url.clone().into());
         tweak(&mut config);
         let clock = ManualClock::new(started_at);
-        let (base, stop) = start(config.clone(), clock.clone()).await;
+        let (base, stop, services) = start(config.clone(), clock.clone()).await;
         TestApp {
             base,
             clock,
+            services,
             config,
             _stop: stop,
             _db: db,
@@ -94,7 +100,7 @@ impl TestApp {
 
     /// Another node on this app's database, sharing its clock.
     pub async fn spawn_node(&self) -> Node {
-        let (base, stop) = start(self.config.clone(), self.clock.clone()).await;
+        let (base, stop, _) = start(self.config.clone(), self.clock.clone()).await;
         Node { base, _stop: stop }
     }
 

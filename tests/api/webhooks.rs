@@ -325,6 +325,29 @@ async fn admin_api_lists_and_deletes_every_subscription_of_the_account(backend: 
     assert_eq!(res.status(), StatusCode::NO_CONTENT);
     let (_, _, list) = json_of(console.admin(Method::GET, "/webhooks", None).await).await;
     assert_eq!(list, json!([]));
+    // Both writes are audited, naming who made them and what.
+    let (_, _, log) = json_of(
+        console
+            .admin(Method::GET, "/audit-log?limit=100", None)
+            .await,
+    )
+    .await;
+    let entry = |action: &str| {
+        log.as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["action"] == action && e["target"] == mine.as_str())
+            .unwrap_or_else(|| panic!("no {action} of {mine} in {log}"))
+            .clone()
+    };
+    assert!(entry("webhook.created")["actor"]
+        .as_str()
+        .unwrap()
+        .starts_with("private_app:"));
+    assert!(entry("webhook.deleted")["actor"]
+        .as_str()
+        .unwrap()
+        .starts_with("user:"));
     let (_, _, list) = json_of(other_console.admin(Method::GET, "/webhooks", None).await).await;
     assert_eq!(list.as_array().unwrap().len(), 1);
     // A token without admin.read may not use the admin API.

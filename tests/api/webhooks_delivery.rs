@@ -16,6 +16,7 @@ on_both_backends!(
     gone_unsubscribes,
     events_of_a_subscription_arrive_in_order_behind_a_retry,
     redeliver_sends_the_same_event_again,
+    maintenance_forgets_history_older_than_a_week,
 );
 
 async fn a_500_and_a_timeout_are_retried_and_logged(backend: Backend) {
@@ -242,4 +243,53 @@ async fn a_live_lease_of_another_node_holds_and_an_expired_one_is_taken_over() {
     ))
     .await;
     assert_eq!(rx.expect().await.json["data"]["firstName"], "Held");
+}
+
+/// The log a token sees for `hook`, once `n` attempts are in it.
+async fn log_of(app: &crate::helpers::TestApp, token: &str, hook: &str, n: usize) -> Vec<String> {
+    let path = format!("/services/ccaas/v1/webhooks/{hook}/deliveries");
+    let started = Instant::now();
+    loop {
+        let (_, _, log) = json_of(app.get_with_token(&path, token).await).await;
+        let ids: Vec<String> = log
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["eventId"].as_str().unwrap().to_owned())
+            .collect();
+        if ids.len() >= n || started.elapsed() > Duration::from_secs(3) {
+            return ids;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+async fn maintenance_forgets_history_older_than_a_week(backend: Backend) {
+    let app = spawn_for_hooks(backend).await;
+    let (_, token) = app.account_with_token("Tidy Co", RW).await;
+    let mut rx = Receiver::start().await;
+    let (hook, _) = subscribe(&app, &token, &rx.url, &["contacts.created"]).await;
+    create(&app, &token, "contacts", json!({"firstName": "Old"})).await;
+    let old = rx.expect().await;
+    assert_eq!(log_of(&app, &token, &hook, 1).await, [old.event_id()]);
+
+    app.clock.advance(chrono::Duration::days(8));
+    create(&app, &token, "contacts", json!({"firstName": "New"})).await;
+    let new = rx.expect().await;
+    assert_eq!(log_of(&app, &token, &hook, 2).await.len(), 2);
+
+    let purged = app.services.maintain().await.unwrap();
+    assert!(purged >= 2, "the old log row and outbox row: {purged}");
+    assert_eq!(
+        log_of(&app, &token, &hook, 1).await,
+        [new.event_id()],
+        "only the week-old attempt is forgotten"
+    );
+    // The new event can still be sent again; the subscription stays.
+    let (status, _, _) = json_of(
+        app.get_with_token(&format!("/services/ccaas/v1/webhooks/{hook}"), &token)
+            .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
 }

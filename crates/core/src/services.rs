@@ -47,8 +47,9 @@ impl Services {
 
 impl Services {
     /// Periodic upkeep: purge expired sessions, idempotency keys, consent
-    /// transactions, authorization codes, and OAuth tokens expired or revoked
-    /// longer than the retention window ago; refresh
+    /// transactions, authorization codes, OAuth tokens expired or revoked
+    /// longer than the retention window ago, and webhook events delivered (or
+    /// given up) and log rows older than `webhooks::HISTORY_DAYS`; refresh
     /// planner statistics. Safe to run on every node at once.
     pub async fn maintain(&self) -> crate::Result<u64> {
         use crate::session::{ABSOLUTE_TIMEOUT_DAYS, IDLE_TIMEOUT_HOURS};
@@ -64,7 +65,11 @@ impl Services {
                 now,
             )
             .await?;
+        let webhooks = self
+            .store
+            .purge_webhook_history(now - Duration::days(crate::webhooks::HISTORY_DAYS))
+            .await?;
         self.store.refresh_statistics(false).await?;
-        Ok(purged)
+        Ok(purged + webhooks)
     }
 }

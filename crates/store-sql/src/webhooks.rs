@@ -3,6 +3,7 @@
 //! ([`record_events_in`], [`security_events_in`]). The delivery side —
 //! claiming, recording attempts — is in `webhook_outbox.rs`.
 
+use crate::audit::insert_audit_in;
 use crate::db::Conn;
 use crate::{err, SqlStore};
 use async_trait::async_trait;
@@ -232,7 +233,7 @@ type DeliveryRow = (
 
 #[async_trait]
 impl switchboard_core::webhooks::WebhookStore for SqlStore {
-    async fn insert_subscription(&self, s: &Subscription) -> StoreResult<()> {
+    async fn insert_subscription(&self, s: &Subscription, audit: &AuditEntry) -> StoreResult<()> {
         let (private_app, oauth_app, grant) = match &s.owner {
             Owner::PrivateApp(id) => (Some(id.as_str()), None, None),
             Owner::OAuthGrant { app_id, grant_id } => {
@@ -240,24 +241,28 @@ impl switchboard_core::webhooks::WebhookStore for SqlStore {
             }
         };
         let events = serde_json::to_string(&s.events.to_strings()).map_err(other)?;
-        on_pool!(self.writer, db => sqlx::query(
-            "insert into webhook_subscriptions (id, account_id, private_app_id, oauth_app_id, \
-             grant_id, target_url, events, secret_sealed, created_at, updated_at) \
-             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)",
-        )
-        .bind(&s.id)
-        .bind(&s.account_id)
-        .bind(private_app)
-        .bind(oauth_app)
-        .bind(grant)
-        .bind(s.target.as_str())
-        .bind(&events)
-        .bind(&s.sealed_secret)
-        .bind(ms(s.created_at))
-        .execute(db)
-        .await
-        .map(|_| ()))
-        .map_err(err)
+        on_pool!(self.writer, db => {
+            let mut tx = db.begin().await.map_err(err)?;
+            sqlx::query(
+                "insert into webhook_subscriptions (id, account_id, private_app_id, oauth_app_id, \
+                 grant_id, target_url, events, secret_sealed, created_at, updated_at) \
+                 values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)",
+            )
+            .bind(&s.id)
+            .bind(&s.account_id)
+            .bind(private_app)
+            .bind(oauth_app)
+            .bind(grant)
+            .bind(s.target.as_str())
+            .bind(&events)
+            .bind(&s.sealed_secret)
+            .bind(ms(s.created_at))
+            .execute(&mut *tx)
+            .await
+            .map_err(err)?;
+            insert_audit_in(&mut tx, audit).await?;
+            tx.commit().await.map_err(err)
+        })
     }
 
     async fn list_subscriptions(
@@ -303,18 +308,29 @@ impl switchboard_core::webhooks::WebhookStore for SqlStore {
         row.map(subscription).transpose()
     }
 
-    async fn delete_subscription(&self, account_id: &str, id: &str) -> StoreResult<bool> {
+    async fn delete_subscription(
+        &self,
+        account_id: &str,
+        id: &str,
+        audit: &AuditEntry,
+    ) -> StoreResult<bool> {
         // Its outbox rows and log go with it (on delete cascade).
-        let n = on_pool!(self.writer, db => sqlx::query(
-            "delete from webhook_subscriptions where account_id = $1 and id = $2",
-        )
-        .bind(account_id)
-        .bind(id)
-        .execute(db)
-        .await
-        .map(|r| r.rows_affected()))
-        .map_err(err)?;
-        Ok(n > 0)
+        on_pool!(self.writer, db => {
+            let mut tx = db.begin().await.map_err(err)?;
+            let n = sqlx::query("delete from webhook_subscriptions where account_id = $1 and id = $2")
+                .bind(account_id)
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(err)?
+                .rows_affected();
+            if n == 0 {
+                return Ok(false);
+            }
+            insert_audit_in(&mut tx, audit).await?;
+            tx.commit().await.map_err(err)?;
+            Ok::<_, StoreError>(true)
+        })
     }
 
     async fn list_deliveries(
@@ -406,6 +422,24 @@ impl switchboard_core::webhooks::WebhookStore for SqlStore {
         attempts: &[switchboard_core::webhooks::Attempt],
     ) -> StoreResult<()> {
         self.finish(node, subscription_id, attempts).await
+    }
+
+    async fn purge_webhook_history(&self, before: DateTime<Utc>) -> StoreResult<u64> {
+        // An outbox row's last attempt is its newest log row: the log rows
+        // go first, so none is left pointing at a purged event.
+        let mut purged = 0;
+        for sql in [
+            "delete from webhook_deliveries where created_at < $1",
+            "delete from webhook_outbox where state <> 'pending' and updated_at < $1",
+        ] {
+            purged += on_pool!(self.writer, db => sqlx::query(sql)
+                .bind(ms(before))
+                .execute(db)
+                .await
+                .map(|r| r.rows_affected()))
+            .map_err(err)?;
+        }
+        Ok(purged)
     }
 
     async fn pending_deliveries(&self) -> StoreResult<i64> {

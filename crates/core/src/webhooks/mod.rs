@@ -15,7 +15,7 @@ pub mod target;
 pub use events::{EventPattern, EventSet, RecordAction};
 pub use model::*;
 pub use retry::RetryPolicy;
-pub use service::{DELIVERY_LOG_LIMIT, SECRET_PREFIX};
+pub use service::{DELIVERY_LOG_LIMIT, HISTORY_DAYS, SECRET_PREFIX};
 pub use store::WebhookStore;
 pub use target::TargetUrl;
 

@@ -6,6 +6,7 @@ use super::events::EventSet;
 use super::model::{DeliveryLogEntry, Owner, Subscription};
 use super::ssrf::{resolve_checked, GuardError};
 use super::target::TargetUrl;
+use crate::audit::AuditEntry;
 use crate::error::{Error, Result};
 use crate::ids::new_id;
 use crate::principal::{Actor, Principal};
@@ -15,6 +16,10 @@ use rand::Rng;
 
 /// Signing secrets start with this, so they are recognisable in a config.
 pub const SECRET_PREFIX: &str = "whsec_";
+
+/// Delivered (and given-up) events and their log are kept this many days,
+/// then purged by the periodic maintenance; redelivery needs them.
+pub const HISTORY_DAYS: i64 = 7;
 
 /// The newest this many attempts are listed.
 pub const DELIVERY_LOG_LIMIT: i64 = 100;
@@ -76,7 +81,14 @@ impl Services {
             sealed_secret,
             created_at: self.clock.now(),
         };
-        self.store.insert_subscription(&sub).await?;
+        let audit = AuditEntry::new(
+            &p.account_id,
+            &p.actor_ref(),
+            "webhook.created",
+            Some(&sub.id),
+            sub.created_at,
+        );
+        self.store.insert_subscription(&sub, &audit).await?;
         Ok((sub, secret))
     }
 
@@ -100,7 +112,8 @@ impl Services {
 
     pub async fn delete_webhook(&self, p: &Principal, id: &str) -> Result<()> {
         self.get_webhook(p, id).await?;
-        self.delete_account_webhook(&p.account_id, id).await
+        self.delete_account_webhook(&p.account_id, &p.actor_ref(), id)
+            .await
     }
 
     pub async fn webhook_deliveries(
@@ -130,8 +143,25 @@ impl Services {
             .ok_or(Error::NotFound("webhook"))
     }
 
-    pub async fn delete_account_webhook(&self, account_id: &str, id: &str) -> Result<()> {
-        if self.store.delete_subscription(account_id, id).await? {
+    /// Delete one of the account's subscriptions; `actor` is audited.
+    pub async fn delete_account_webhook(
+        &self,
+        account_id: &str,
+        actor: &str,
+        id: &str,
+    ) -> Result<()> {
+        let audit = AuditEntry::new(
+            account_id,
+            actor,
+            "webhook.deleted",
+            Some(id),
+            self.clock.now(),
+        );
+        if self
+            .store
+            .delete_subscription(account_id, id, &audit)
+            .await?
+        {
             Ok(())
         } else {
             Err(Error::NotFound("webhook"))

@@ -3,6 +3,7 @@
 //! change or audited action (see [`super::payload`]).
 
 use super::model::{Attempt, ClaimedBatch, DeliveryLogEntry, Owner, Subscription};
+use crate::audit::AuditEntry;
 use crate::store::StoreResult;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -10,7 +11,8 @@ use tokio::sync::watch;
 
 #[async_trait]
 pub trait WebhookStore: Send + Sync {
-    async fn insert_subscription(&self, sub: &Subscription) -> StoreResult<()>;
+    /// Insert it and its audit entry, in one transaction.
+    async fn insert_subscription(&self, sub: &Subscription, audit: &AuditEntry) -> StoreResult<()>;
     /// The account's subscriptions, newest first; only `owner`'s when given.
     async fn list_subscriptions(
         &self,
@@ -22,8 +24,14 @@ pub trait WebhookStore: Send + Sync {
         account_id: &str,
         id: &str,
     ) -> StoreResult<Option<Subscription>>;
-    /// Delete it and its pending events; `false` if there was none.
-    async fn delete_subscription(&self, account_id: &str, id: &str) -> StoreResult<bool>;
+    /// Delete it, its pending events and its log, and write `audit`, in one
+    /// transaction; `false` (and no entry) if there was none.
+    async fn delete_subscription(
+        &self,
+        account_id: &str,
+        id: &str,
+        audit: &AuditEntry,
+    ) -> StoreResult<bool>;
     /// The newest attempts first.
     async fn list_deliveries(
         &self,
@@ -61,6 +69,10 @@ pub trait WebhookStore: Send + Sync {
         subscription_id: &str,
         attempts: &[Attempt],
     ) -> StoreResult<()>;
+    /// Forget delivered and given-up events whose last attempt was before
+    /// `before`, and log rows written before it; pending events stay.
+    /// Returns how many rows went.
+    async fn purge_webhook_history(&self, before: DateTime<Utc>) -> StoreResult<u64>;
     /// Events not yet delivered (nor given up), in the whole database.
     async fn pending_deliveries(&self) -> StoreResult<i64>;
     /// Changes when outbox rows were written (on PostgreSQL also when

@@ -99,7 +99,7 @@ pub(crate) async fn remove(
 ) -> Result<StatusCode, ApiError> {
     p.require(Scope::AdminWrite)?;
     s.services
-        .delete_account_webhook(&p.account_id, &id)
+        .delete_account_webhook(&p.account_id, &p.actor_ref(), &id)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -160,7 +160,7 @@ async fn delete(
     check_form(&headers, &state, &c.s, &form.csrf_token)?;
     state
         .services
-        .delete_account_webhook(&c.s.account.id, &id)
+        .delete_account_webhook(&c.s.account.id, &c.actor(), &id)
         .await?;
     Ok(flash::redirect(
         &state,
