@@ -55,14 +55,25 @@ async fn widths(c: &Client) -> (i64, i64) {
     (v[0].as_i64().unwrap(), v[1].as_i64().unwrap())
 }
 
+/// The viewport's height in CSS px.
+async fn inner_height(c: &Client) -> i64 {
+    c.execute("return window.innerHeight;", vec![])
+        .await
+        .unwrap()
+        .as_i64()
+        .unwrap()
+}
+
 /// Resize so the viewport is `width` CSS px wide and `height` high.
 async fn viewport(c: &Client, width: u32, height: u32) {
     c.set_window_size(width, height).await.unwrap();
-    // Window chrome (if any) takes some of the size: correct once.
+    // Window chrome (headless Chromium keeps some above the page) takes
+    // some of the size: correct once, else a screenshot loses the page's end.
     let (_, inner) = widths(c).await;
-    let extra = i64::from(width) - inner;
-    if extra > 0 {
-        c.set_window_size(width + extra as u32, height)
+    let extra_w = (i64::from(width) - inner).max(0) as u32;
+    let extra_h = (i64::from(height) - inner_height(c).await).max(0) as u32;
+    if extra_w > 0 || extra_h > 0 {
+        c.set_window_size(width + extra_w, height + extra_h)
             .await
             .unwrap();
     }
