@@ -18,7 +18,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use axum_extra::extract::Form;
 use serde::Deserialize;
-use switchboard_core::webhooks::Owner;
+use switchboard_core::webhooks::{DeliveryLogEntry, Owner};
 
 /// Attempts shown per subscription.
 const RECENT: usize = 10;
@@ -44,13 +44,27 @@ struct DeliveryRow {
     ok: bool,
     latency_ms: i64,
     at: When,
-    next: Option<When>,
+    next: Next,
     error: Option<String>,
+}
+
+/// What a failed attempt's row says about the event's next try.
+enum Next {
+    /// Delivered, or no more tries.
+    Nothing,
+    /// A later attempt of the same event is in the log.
+    Retried,
+    /// Due, or within the minute.
+    Soon(When),
+    /// Scheduled for later.
+    At(When),
 }
 
 struct SubscriptionRow {
     id: String,
     target: String,
+    /// The target in pieces that a line may break after (`<wbr>`).
+    target_parts: Vec<String>,
     events: Vec<String>,
     app: String,
     created: When,
@@ -83,29 +97,44 @@ async fn page(State(state): State<AppState>, mut c: Console) -> Result<Response,
                 .map_or_else(|| "Private App".to_owned(), |a| a.app.name.clone()),
             Owner::OAuthGrant { .. } => "OAuth app".to_owned(),
         };
+        let log: Vec<_> = log.into_iter().take(RECENT).collect();
+        // Newest first: a retry of a shown attempt is shown too.
+        let retried = |d: &DeliveryLogEntry| {
+            log.iter().any(|l| {
+                l.event_id == d.event_id
+                    && l.attempt == d.attempt + 1
+                    && l.created_at >= d.created_at
+            })
+        };
+        let deliveries = log
+            .iter()
+            .map(|d| DeliveryRow {
+                ok: d.status.is_some_and(|s| (200..300).contains(&s)),
+                status: d
+                    .status
+                    .map_or_else(|| "No answer".into(), |s| s.to_string()),
+                id: d.id.clone(),
+                event_type: d.event_type.clone(),
+                attempt: d.attempt,
+                latency_ms: d.latency_ms,
+                at: when(d.created_at, now),
+                next: match d.next_attempt_at {
+                    None => Next::Nothing,
+                    Some(_) if retried(d) => Next::Retried,
+                    Some(t) if t < now + chrono::Duration::minutes(1) => Next::Soon(when(t, now)),
+                    Some(t) => Next::At(when(t, now)),
+                },
+                error: d.error.clone(),
+            })
+            .collect();
         rows.push(SubscriptionRow {
             id: s.id.clone(),
             target: s.target.as_str().to_owned(),
+            target_parts: break_points(s.target.as_str()),
             events: s.events.to_strings(),
             app,
             created: when(s.created_at, now),
-            deliveries: log
-                .into_iter()
-                .take(RECENT)
-                .map(|d| DeliveryRow {
-                    ok: d.status.is_some_and(|s| (200..300).contains(&s)),
-                    status: d
-                        .status
-                        .map_or_else(|| "No answer".into(), |s| s.to_string()),
-                    id: d.id,
-                    event_type: d.event_type,
-                    attempt: d.attempt,
-                    latency_ms: d.latency_ms,
-                    at: when(d.created_at, now),
-                    next: d.next_attempt_at.map(|t| when(t, now)),
-                    error: d.error,
-                })
-                .collect(),
+            deliveries,
         });
     }
     let page = Page {
@@ -113,6 +142,24 @@ async fn page(State(state): State<AppState>, mut c: Console) -> Result<Response,
         subscriptions: rows,
     };
     Ok(Html(page.render()?).into_response())
+}
+
+/// A URL cut after each `/`, `?` and `&` (not inside `//`), so that a long
+/// one wraps at its path's steps rather than mid-word.
+fn break_points(url: &str) -> Vec<String> {
+    let mut parts = Vec::new();
+    let mut part = String::new();
+    let mut chars = url.chars().peekable();
+    while let Some(ch) = chars.next() {
+        part.push(ch);
+        if matches!(ch, '/' | '?' | '&') && chars.peek() != Some(&'/') && !part.ends_with("//") {
+            parts.push(std::mem::take(&mut part));
+        }
+    }
+    if !part.is_empty() {
+        parts.push(part);
+    }
+    parts
 }
 
 async fn ask_delete(
@@ -189,4 +236,19 @@ async fn redeliver(
         "/settings/webhooks",
         Flash::success("The event is queued and will be sent again in a moment."),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::break_points;
+
+    #[test]
+    fn a_url_breaks_after_its_path_steps() {
+        assert_eq!(
+            break_points("https://hooks.example/catch/42?a=1&b=2"),
+            ["https://hooks.example/", "catch/", "42?", "a=1&", "b=2"]
+        );
+        assert_eq!(break_points("http://x"), ["http://x"]);
+        assert_eq!(break_points("").len(), 0);
+    }
 }
