@@ -12,7 +12,7 @@ use reqwest::StatusCode;
 
 const NEW_PASSWORD: &str = "a brand new passphrase";
 
-async fn text_of(c: &Client, selector: &str) -> String {
+pub async fn text_of(c: &Client, selector: &str) -> String {
     c.wait()
         .for_element(Locator::Css(selector))
         .await
@@ -41,7 +41,7 @@ async fn add_user(c: &Client, app: &TestApp, name: &str, email: &str, role: &str
     link.text().await.unwrap()
 }
 
-async fn sign_in(c: &Client, app: &TestApp, email: &str, password: &str) {
+pub async fn sign_in(c: &Client, app: &TestApp, email: &str, password: &str) {
     go(c, app, "/login").await;
     fill(c, "input[name=email]", email).await;
     fill(c, "input[name=password]", password).await;

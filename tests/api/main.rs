@@ -11,6 +11,7 @@ mod admin_parity;
 mod browser;
 mod browser_admin;
 mod browser_support;
+mod browser_webhooks;
 mod cli;
 mod console;
 mod console_admin;
