@@ -14,6 +14,8 @@ mod bind;
 pub use bind::{parse_bind, BindAddr};
 mod checks;
 use checks::{parse_proxy, validate_issuer};
+mod database;
+pub use database::{sqlite_sync_name, SQLITE_SYNCHRONOUS_VALUES};
 mod webhooks;
 pub use webhooks::{WebhookArgs, WebhookConfig, WebhookFileKeys};
 
@@ -53,6 +55,11 @@ pub struct ConfigArgs {
     /// PostgreSQL statement timeout in seconds [default: 10].
     #[arg(long, env = "SWITCHBOARD_DB_STATEMENT_TIMEOUT", global = true)]
     pub db_statement_timeout: Option<u64>,
+    /// SQLite durability: `normal` loses no acknowledged write when the process dies, but a
+    /// power loss may take the last ones; `full` syncs every commit to disk [default: normal].
+    #[arg(long, env = "SWITCHBOARD_SQLITE_SYNCHRONOUS", global = true,
+          value_parser = SQLITE_SYNCHRONOUS_VALUES)]
+    pub sqlite_synchronous: Option<String>,
 }
 
 /// Options of `switchboard serve`.
@@ -132,6 +139,7 @@ struct FileConfig {
     database_url: Option<String>,
     db_max_connections: Option<u32>,
     db_statement_timeout: Option<u64>,
+    sqlite_synchronous: Option<String>,
     rate_limit: Option<u32>,
     require_pkce: Option<bool>,
     refresh_grace_seconds: Option<u32>,
@@ -274,14 +282,21 @@ impl Config {
     }
 
     /// The database without its password or query string:
-    /// `sqlite ./data/switchboard.db`, `postgres://app@db:5432/switchboard (pool 10)`.
+    /// `sqlite ./data/switchboard.db (synchronous=normal)`, `postgres://app@db:5432/switchboard (pool 10)`.
     pub fn database_description(&self) -> String {
         let Some(url) = &self.database_url else {
-            return format!("sqlite {}", self.data_dir.join("switchboard.db").display());
+            return format!(
+                "sqlite {} (synchronous={})",
+                self.data_dir.join("switchboard.db").display(),
+                sqlite_sync_name(self.pool.sqlite_sync)
+            );
         };
         let url = url.expose_secret();
         if let Some(path) = sqlite_path(url) {
-            return format!("sqlite {path}");
+            return format!(
+                "sqlite {path} (synchronous={})",
+                sqlite_sync_name(self.pool.sqlite_sync)
+            );
         }
         match url::Url::parse(url) {
             Ok(u) => {
@@ -308,6 +323,7 @@ impl Config {
             Some(path) => read_file(path)?,
             None => FileConfig::default(),
         };
+        let pool = database::pool_settings(common, &file)?;
         let bind = match (&serve.bind, &file.bind) {
             (Some(b), _) => b.clone(),
             (None, Some(text)) => parse_bind(text)
@@ -326,16 +342,6 @@ impl Config {
             .unwrap_or(DEFAULT_RATE_LIMIT);
         if rate_limit_per_10s == 0 {
             bail!("rate_limit must be at least 1 request per 10 seconds");
-        }
-        let mut pool = PoolSettings::default();
-        if let Some(n) = common.db_max_connections.or(file.db_max_connections) {
-            if n == 0 {
-                bail!("db_max_connections must be at least 1");
-            }
-            pool.max_connections = n;
-        }
-        if let Some(secs) = common.db_statement_timeout.or(file.db_statement_timeout) {
-            pool.statement_timeout = std::time::Duration::from_secs(secs.max(1));
         }
         let refresh_idle_days = serve
             .refresh_idle_days

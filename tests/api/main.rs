@@ -8,6 +8,7 @@ mod helpers;
 
 mod admin_api;
 mod admin_parity;
+mod binary;
 mod browser;
 mod browser_admin;
 mod browser_support;
@@ -28,6 +29,7 @@ mod openapi;
 mod private_apps;
 mod readme;
 mod records;
+mod records_crash;
 mod tokens;
 mod upgrade;
 mod webhook_receiver;

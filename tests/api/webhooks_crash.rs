@@ -2,108 +2,26 @@
 //! deliveries are pending and one is in flight; after a restart on the same
 //! data every event of every acknowledged write arrives.
 
+use crate::binary::{account_with_token, free_port, serve};
 use crate::webhook_receiver::{Receiver, Reply};
 use reqwest::StatusCode;
 use serde_json::json;
 use std::collections::HashSet;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-fn cli(dir: &std::path::Path, args: &[&str]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_switchboard"))
-        .args(args)
-        .env("SWITCHBOARD_DATA_DIR", dir)
-        .env("SWITCHBOARD_PASSWORD", "crash test password 1")
-        .env_remove("SWITCHBOARD_DATABASE_URL")
-        .env_remove("SWITCHBOARD_CONFIG")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap().trim().to_owned()
-}
-
-struct Serve(Child);
-
-impl Drop for Serve {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-async fn serve(dir: &std::path::Path, port: u16) -> Serve {
-    let child = Command::new(env!("CARGO_BIN_EXE_switchboard"))
-        .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
-        .env("SWITCHBOARD_DATA_DIR", dir)
-        .env("SWITCHBOARD_WEBHOOK_ALLOW_PRIVATE", "1")
-        .env("SWITCHBOARD_WEBHOOK_RETRY_BASE_MS", "100")
-        .env("SWITCHBOARD_WEBHOOK_TIMEOUT_MS", "5000")
-        .env_remove("SWITCHBOARD_DATABASE_URL")
-        .env_remove("SWITCHBOARD_CONFIG")
-        .env_remove("SWITCHBOARD_ISSUER")
-        .env_remove("SWITCHBOARD_BIND")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let server = Serve(child);
-    let started = Instant::now();
-    let url = format!("http://127.0.0.1:{port}/healthz");
-    while reqwest::get(&url).await.map(|r| r.status()).ok() != Some(StatusCode::OK) {
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "serve did not start"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    server
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+const HOOKS: [(&str, &str); 3] = [
+    ("SWITCHBOARD_WEBHOOK_ALLOW_PRIVATE", "1"),
+    ("SWITCHBOARD_WEBHOOK_RETRY_BASE_MS", "100"),
+    ("SWITCHBOARD_WEBHOOK_TIMEOUT_MS", "5000"),
+];
 
 #[tokio::test]
 async fn every_acknowledged_event_arrives_after_a_sigkill() {
     let dir = tempfile::tempdir().unwrap();
-    cli(dir.path(), &["migrate"]);
-    let account = cli(
-        dir.path(),
-        &[
-            "account",
-            "create",
-            "--name",
-            "Crash Co",
-            "--admin-email",
-            "ops@crash.example",
-            "--admin-name",
-            "Ops",
-        ],
-    );
-    let token = cli(
-        dir.path(),
-        &[
-            "private-app",
-            "create",
-            "--account",
-            &account,
-            "--name",
-            "w",
-            "--scopes",
-            "contacts.read,contacts.write",
-        ],
-    );
+    let token = account_with_token(dir.path(), "contacts.read,contacts.write");
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
-    let mut server = serve(dir.path(), port).await;
+    let server = serve(dir.path(), port, &HOOKS).await;
     let client = reqwest::Client::new();
 
     let mut rx = Receiver::start().await;
@@ -132,12 +50,10 @@ async fn every_acknowledged_event_arrives_after_a_sigkill() {
         ids.insert(body["id"].as_str().unwrap().to_owned());
     }
     rx.expect().await; // in flight
-    server.0.kill().unwrap(); // SIGKILL
-    server.0.wait().unwrap();
-    drop(server);
+    server.kill();
 
     rx.clear_script();
-    let _server = serve(dir.path(), port).await;
+    let _server = serve(dir.path(), port, &HOOKS).await;
     let started = Instant::now();
     let mut got = HashSet::new();
     while got.len() < ids.len() {
