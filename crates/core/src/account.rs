@@ -1,17 +1,15 @@
-//! Accounts (tenants), users, roles, passwords, sign-up and sign-in.
+//! Accounts (tenants), users, roles, sign-up and sign-in.
+
+pub use crate::password::{NewPassword, MAX_PASSWORD_BYTES, MIN_PASSWORD_CHARS};
 
 use crate::audit::AuditEntry;
 use crate::error::{Error, Result};
 use crate::ids::new_id;
+use crate::password::{dummy_hash, hash_password, verify_password};
 use crate::services::Services;
-use crate::store::{constraint, StoreError};
-use argon2::password_hash::{
-    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
-};
-use argon2::{Algorithm, Argon2, Params, Version};
+use crate::store::{Constraint, StoreError};
 use chrono::{DateTime, Utc};
-use secrecy::{ExposeSecret, SecretString};
-use std::sync::OnceLock;
+use secrecy::SecretString;
 
 #[derive(Debug, Clone)]
 pub struct Account {
@@ -103,80 +101,6 @@ impl Email {
     }
 }
 
-pub const MIN_PASSWORD_CHARS: usize = 10;
-/// Long enough for any passphrase, short enough that hashing cannot be abused.
-pub const MAX_PASSWORD_BYTES: usize = 1024;
-
-/// A password that passed the length rules. Never logged, never `Debug`-printed.
-pub struct NewPassword(SecretString);
-
-impl NewPassword {
-    pub fn parse(field: &str, raw: String) -> Result<NewPassword> {
-        if raw.chars().count() < MIN_PASSWORD_CHARS {
-            return Err(Error::invalid(
-                field,
-                format!("must be at least {MIN_PASSWORD_CHARS} characters"),
-            ));
-        }
-        if raw.len() > MAX_PASSWORD_BYTES {
-            return Err(Error::invalid(
-                field,
-                format!("must be at most {MAX_PASSWORD_BYTES} bytes"),
-            ));
-        }
-        Ok(NewPassword(SecretString::from(raw)))
-    }
-}
-
-/// argon2id with the OWASP-recommended parameters (19 MiB, 2 passes, 1 lane).
-fn argon2() -> &'static Argon2<'static> {
-    static A: OnceLock<Argon2<'static>> = OnceLock::new();
-    A.get_or_init(|| {
-        let params = Params::new(19 * 1024, 2, 1, None).unwrap_or_default();
-        Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
-    })
-}
-
-/// Hash on a blocking thread: argon2 takes tens of milliseconds of CPU.
-pub(crate) async fn hash_password(password: NewPassword) -> Result<String> {
-    tokio::task::spawn_blocking(move || {
-        let salt = SaltString::generate(&mut OsRng);
-        argon2()
-            .hash_password(password.0.expose_secret().as_bytes(), &salt)
-            .map(|h| h.to_string())
-            .map_err(|e| Error::internal(format!("password hashing failed: {e}")))
-    })
-    .await
-    .map_err(|e| Error::internal(format!("password hashing task failed: {e}")))?
-}
-
-pub(crate) async fn verify_password(password: SecretString, stored: String) -> bool {
-    tokio::task::spawn_blocking(move || {
-        PasswordHash::new(&stored)
-            .map(|h| {
-                argon2()
-                    .verify_password(password.expose_secret().as_bytes(), &h)
-                    .is_ok()
-            })
-            .unwrap_or(false)
-    })
-    .await
-    .unwrap_or(false)
-}
-
-/// A hash to verify against when the email is unknown, so that the answer
-/// takes as long as for a known email (no user enumeration by timing).
-fn dummy_hash() -> &'static str {
-    static H: OnceLock<String> = OnceLock::new();
-    H.get_or_init(|| {
-        let salt = SaltString::generate(&mut OsRng);
-        argon2()
-            .hash_password(b"not a real password", &salt)
-            .map(|h| h.to_string())
-            .unwrap_or_default()
-    })
-}
-
 pub struct SignUp {
     pub company: String,
     pub name: String,
@@ -212,7 +136,7 @@ pub fn parse_name(field: &str, raw: &str, max_chars: usize) -> Result<String> {
 
 fn email_taken(e: StoreError) -> Error {
     match e {
-        StoreError::Unique(c) if c == constraint::USER_EMAIL => Error::Conflict {
+        StoreError::Unique(Constraint::UserEmail) => Error::Conflict {
             code: "email_taken",
             message: "a user with this email already exists".into(),
         },

@@ -56,7 +56,7 @@ impl From<crate::store::StoreError> for Error {
     fn from(e: crate::store::StoreError) -> Self {
         match e {
             crate::store::StoreError::NotFound => Error::NotFound("record"),
-            crate::store::StoreError::Unavailable(why) => Error::Unavailable(why),
+            crate::store::StoreError::Unavailable(why) => Error::Unavailable(why.to_string()),
             other => Error::Internal(Box::new(other)),
         }
     }

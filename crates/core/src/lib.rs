@@ -15,6 +15,7 @@ pub mod filter;
 pub mod ids;
 pub mod logo;
 pub mod oauth;
+pub mod password;
 pub mod password_reset;
 pub mod principal;
 pub mod private_app;

@@ -2,9 +2,10 @@
 //! 190-bit secret in the URL, only its SHA-256 stored, valid for a day and
 //! for one use. Setting the password ends every session of that user.
 
-use crate::account::{hash_password, NewPassword, User};
+use crate::account::{NewPassword, User};
 use crate::audit::AuditEntry;
 use crate::error::{Error, Result};
+use crate::password::hash_password;
 use crate::services::Services;
 use crate::token::{random_secret, TokenHash};
 use chrono::{DateTime, Duration, Utc};

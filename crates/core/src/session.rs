@@ -1,9 +1,10 @@
 //! Server-side console sessions. The cookie carries a random id; the database
 //! keeps only its SHA-256, the user, and the session's CSRF token.
 
-use crate::account::{hash_password, verify_password, Account, NewPassword, User};
+use crate::account::{Account, NewPassword, User};
 use crate::audit::AuditEntry;
 use crate::error::{Error, Result};
+use crate::password::{hash_password, verify_password};
 use crate::services::Services;
 use crate::token::{random_secret, TokenHash};
 use chrono::{DateTime, Duration, Utc};

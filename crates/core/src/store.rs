@@ -1,7 +1,8 @@
 //! The storage port. Each method is one atomic unit of work: a backend runs it
 //! in a single transaction, so services never see half a write. Backends map
-//! unique-constraint violations to `StoreError::Unique(<constraint>)` by
-//! constraint name, never by message text.
+//! the unique-constraint violations a caller expects to `StoreError::Unique`
+//! with a [`Constraint`], never by message text; driver errors keep their
+//! source.
 
 use crate::account::{Account, User};
 use crate::audit::AuditEntry;
@@ -13,17 +14,32 @@ use crate::token::{TokenHash, TokenKind};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
+/// A driver's error, kept as the source of a `StoreError`.
+pub type DriverError = Box<dyn std::error::Error + Send + Sync>;
+
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("not found")]
     NotFound,
-    /// A unique constraint was violated; the payload names which one.
-    #[error("unique constraint {0} violated")]
-    Unique(&'static str),
+    /// A unique constraint that the write may run into was violated.
+    #[error("unique constraint {} violated", .0.name())]
+    Unique(Constraint),
+    /// The database is unreachable, busy, or rolled the transaction back
+    /// (serialization failure, deadlock): worth retrying.
     #[error("storage unavailable: {0}")]
-    Unavailable(String),
+    Unavailable(#[source] DriverError),
+    /// Any other failure of the database or its driver.
     #[error("storage error: {0}")]
-    Other(String),
+    Database(#[source] DriverError),
+    /// The database cannot be opened or migrated as configured.
+    #[error("{0}")]
+    Setup(String),
+    /// The call broke the port's contract: a bug in the caller.
+    #[error("misused store: {0}")]
+    Contract(String),
+    /// A stored value this version cannot read (corrupt, or from elsewhere).
+    #[error("unexpected stored value: {0}")]
+    Corrupt(String),
     /// The write would leave the account without an active admin; nothing changed.
     #[error("the account would be left without an active admin")]
     LastAdmin,
@@ -31,9 +47,23 @@ pub enum StoreError {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
-/// Constraint names shared by every backend's migrations.
-pub mod constraint {
-    pub const USER_EMAIL: &str = "users_email_key";
+/// The unique constraints callers handle, named alike in every backend's
+/// migrations (SQLite does not report names: the statement says which).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Constraint {
+    /// `users_email_key`: one user per email address.
+    UserEmail,
+    /// `oauth_apps_client_id_key`: client ids are unique.
+    OAuthClientId,
+}
+
+impl Constraint {
+    pub fn name(self) -> &'static str {
+        match self {
+            Constraint::UserEmail => "users_email_key",
+            Constraint::OAuthClientId => "oauth_apps_client_id_key",
+        }
+    }
 }
 
 /// A stored credential: a Private App token, or an OAuth access or refresh token.

@@ -10,7 +10,7 @@ use crate::ids::new_id;
 use crate::private_app::PrivateApp;
 use crate::scope::{Scope, ScopeSet};
 use crate::session::Session;
-use crate::store::{constraint, OldTokens, Store, StoreError, TokenLookup, TokenRecord};
+use crate::store::{Constraint, OldTokens, Store, StoreError, TokenLookup, TokenRecord};
 use crate::token::{PlainToken, TokenHash, TokenKind};
 use chrono::{DateTime, Duration, DurationRound, Utc};
 
@@ -147,7 +147,7 @@ async fn accounts_and_unique_emails(store: &dyn Store) {
         .await
         .unwrap_err();
     assert!(
-        matches!(err, StoreError::Unique(c) if c == constraint::USER_EMAIL),
+        matches!(err, StoreError::Unique(Constraint::UserEmail)),
         "{err:?}"
     );
     assert!(

@@ -258,6 +258,6 @@ async fn insert_user(conn: impl Into<Conn<'_>>, u: &User) -> StoreResult<()> {
         .execute(conn)
         .await
         .map(|_| ())
-        .map_err(db_err(constraint::USER_EMAIL))
+        .map_err(db_err(Constraint::UserEmail))
     })
 }

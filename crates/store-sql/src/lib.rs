@@ -36,7 +36,7 @@ use std::path::Path;
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
-use switchboard_core::store::{StoreError, StoreResult};
+use switchboard_core::store::{Constraint, StoreError, StoreResult};
 use token_cache::TokenCache;
 
 /// Kept in step: the same versions in both folders (checked by a test).
@@ -103,7 +103,7 @@ impl SqlStore {
         settings: &PoolSettings,
     ) -> StoreResult<SqlStore> {
         std::fs::create_dir_all(data_dir).map_err(|e| {
-            StoreError::Other(format!(
+            StoreError::Setup(format!(
                 "cannot create data dir {}: {e}",
                 data_dir.display()
             ))
@@ -111,7 +111,7 @@ impl SqlStore {
         let path = data_dir.join("switchboard.db");
         let path = path
             .to_str()
-            .ok_or_else(|| StoreError::Other("the data dir path is not valid UTF-8".into()))?;
+            .ok_or_else(|| StoreError::Setup("the data dir path is not valid UTF-8".into()))?;
         Self::open(&format!("sqlite://{path}?mode=rwc"), settings).await
     }
 
@@ -138,7 +138,7 @@ impl SqlStore {
                 _webhooks: Some(Arc::new(webhook_outbox::listen(url))),
             })
         } else {
-            Err(StoreError::Other(
+            Err(StoreError::Setup(
                 "database URL must start with sqlite: or postgres://".into(),
             ))
         }
@@ -156,7 +156,7 @@ impl SqlStore {
             Pool::Sqlite(db) => SQLITE_MIGRATIONS.run(db).await,
             Pool::Postgres(db) => POSTGRES_MIGRATIONS.run(db).await,
         };
-        migrated.map_err(|e| StoreError::Other(format!("migration failed: {e}")))?;
+        migrated.map_err(|e| StoreError::Setup(format!("migration failed: {e}")))?;
         if self.backend() == Backend::Sqlite {
             // Earlier versions analysed every table, small ones included.
             self.sqlite_statistics(Statistics::Prune).await?;
@@ -176,7 +176,7 @@ impl SqlStore {
 /// connection is lent: a file cannot drop it.
 async fn open_sqlite(url: &str, settings: &PoolSettings) -> StoreResult<(Pool, Pool)> {
     let options = SqliteConnectOptions::from_str(url)
-        .map_err(other)?
+        .map_err(err)?
         .journal_mode(SqliteJournalMode::Wal)
         .synchronous(match settings.sqlite_sync {
             SqliteSync::Normal => SqliteSynchronous::Normal,
@@ -208,7 +208,7 @@ async fn open_sqlite(url: &str, settings: &PoolSettings) -> StoreResult<(Pool, P
 async fn open_postgres(url: &str, settings: &PoolSettings) -> StoreResult<Pool> {
     let timeout_ms = settings.statement_timeout.as_millis().to_string();
     let options = PgConnectOptions::from_str(url)
-        .map_err(other)?
+        .map_err(err)?
         .options([("statement_timeout", timeout_ms.as_str())]);
     let pool = PgPoolOptions::new()
         .max_connections(settings.max_connections)
@@ -219,33 +219,84 @@ async fn open_postgres(url: &str, settings: &PoolSettings) -> StoreResult<Pool> 
     Ok(Pool::Postgres(pool))
 }
 
-fn other(e: impl std::fmt::Display) -> StoreError {
-    StoreError::Other(e.to_string())
-}
-
-/// Map a driver error; a unique violation becomes `Unique(name)` where the
-/// caller knows which constraint the statement can violate (SQLite does not
-/// report constraint names).
-pub(crate) fn db_err(unique: &'static str) -> impl Fn(sqlx::Error) -> StoreError {
-    move |e| match &e {
-        sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::Unique(unique),
-        // PostgreSQL rolled the transaction back: serialization failure, deadlock.
-        sqlx::Error::Database(d) if matches!(d.code().as_deref(), Some("40001" | "40P01")) => {
-            StoreError::Unavailable(e.to_string())
+/// Map a driver error. A unique violation is `Unique(expected)` when the
+/// caller names the constraint its statement may violate (SQLite does not
+/// report constraint names); any other is a database error, as a bug is.
+fn classify(e: sqlx::Error, expected: Option<Constraint>) -> StoreError {
+    let retryable = match &e {
+        sqlx::Error::Database(d) if d.is_unique_violation() => {
+            if let Some(c) = expected {
+                return StoreError::Unique(c);
+            }
+            false
         }
+        // PostgreSQL rolled the transaction back: serialization failure, deadlock;
         // SQLite: another writer holds the lock (SQLITE_BUSY and its extended codes).
-        sqlx::Error::Database(d)
-            if matches!(d.code().as_deref(), Some("5" | "261" | "517" | "6")) =>
-        {
-            StoreError::Unavailable(e.to_string())
-        }
-        sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed => {
-            StoreError::Unavailable(e.to_string())
-        }
-        _ => StoreError::Other(e.to_string()),
+        sqlx::Error::Database(d) => matches!(
+            d.code().as_deref(),
+            Some("40001" | "40P01" | "5" | "261" | "517" | "6")
+        ),
+        sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed => true,
+        _ => false,
+    };
+    if retryable {
+        StoreError::Unavailable(Box::new(e))
+    } else {
+        StoreError::Database(Box::new(e))
     }
 }
 
+/// For a statement that may violate `unique`.
+pub(crate) fn db_err(unique: Constraint) -> impl Fn(sqlx::Error) -> StoreError {
+    move |e| classify(e, Some(unique))
+}
+
 pub(crate) fn err(e: sqlx::Error) -> StoreError {
-    db_err("unknown")(e)
+    classify(e, None)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use std::error::Error as _;
+
+    /// Only the constraint a statement names becomes `Unique`; any other
+    /// failure keeps the driver's error as its source.
+    #[tokio::test]
+    async fn driver_errors_are_classified_and_keep_their_source() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqlStore::open_sqlite_in_dir(dir.path(), &PoolSettings::default())
+            .await
+            .unwrap();
+        let Pool::Sqlite(db) = &store.writer else {
+            unreachable!("a SQLite store")
+        };
+        sqlx::query("create table t (x text unique)")
+            .execute(db)
+            .await
+            .unwrap();
+        let insert = || sqlx::query("insert into t (x) values ('a')").execute(db);
+        insert().await.unwrap();
+        let dup = insert().await.unwrap_err();
+        assert!(matches!(
+            db_err(Constraint::UserEmail)(dup),
+            StoreError::Unique(Constraint::UserEmail)
+        ));
+        let unexpected = err(insert().await.unwrap_err());
+        assert!(
+            matches!(unexpected, StoreError::Database(_)),
+            "{unexpected:?}"
+        );
+        let source = unexpected.source().unwrap().to_string();
+        assert!(source.contains("UNIQUE constraint failed: t.x"), "{source}");
+        let missing = err(sqlx::query("select * from nowhere")
+            .execute(db)
+            .await
+            .unwrap_err());
+        assert!(
+            missing.to_string().contains("no such table: nowhere"),
+            "{missing}"
+        );
+    }
 }

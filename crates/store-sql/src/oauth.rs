@@ -14,7 +14,7 @@ use switchboard_core::oauth::authorize::{AuthCode, Consent};
 use switchboard_core::oauth::grant::{Grant, GrantView};
 use switchboard_core::oauth::store::OAuthStore;
 use switchboard_core::oauth::{AccessTokenLifetime, ClientType, OAuthApp, Visibility};
-use switchboard_core::store::{StoreError, StoreResult, TokenRecord};
+use switchboard_core::store::{Constraint, StoreError, StoreResult, TokenRecord};
 use switchboard_core::token::TokenHash;
 
 const APP_COLUMNS: &str = "o.id, o.account_id, o.client_id, o.name, o.description, o.redirect_uris, \
@@ -46,7 +46,7 @@ struct AppRow {
 }
 
 fn corrupt(e: impl std::fmt::Display) -> StoreError {
-    StoreError::Other(format!("unexpected stored value: {e}"))
+    StoreError::Corrupt(e.to_string())
 }
 
 impl TryFrom<AppRow> for OAuthApp {
@@ -290,7 +290,7 @@ impl OAuthStore for SqlStore {
             .bind(ms(a.updated_at))
             .execute(&mut *tx)
             .await
-            .map_err(db_err("oauth_apps_client_id_key"))?;
+            .map_err(db_err(Constraint::OAuthClientId))?;
                 insert_audit_in(&mut tx, audit).await?;
                 tx.commit().await.map_err(err)
             })

@@ -305,7 +305,7 @@ on_pool!(self.writer, db => {
             content_type: ["image/png", "image/jpeg", "image/webp"]
                 .into_iter()
                 .find(|t| *t == content_type)
-                .ok_or_else(|| StoreError::Other(format!("unexpected logo type {content_type}")))?,
+                .ok_or_else(|| StoreError::Corrupt(format!("logo type {content_type}")))?,
             bytes,
             created_at: crate::rows::time(created_at)?,
         }))

@@ -22,7 +22,7 @@ pub fn opt_time(ms: Option<i64>) -> StoreResult<Option<DateTime<Utc>>> {
 }
 
 fn corrupt(what: &str) -> StoreError {
-    StoreError::Other(format!("unexpected stored value: {what}"))
+    StoreError::Corrupt(what.to_owned())
 }
 
 pub fn scopes(s: &str) -> StoreResult<ScopeSet> {

@@ -5,7 +5,7 @@
 //! a lease that runs out (its node died) is taken over.
 
 use crate::db::Pool;
-use crate::webhooks::{bump, ms, other, time, WEBHOOKS_CHANNEL};
+use crate::webhooks::{bump, corrupt, ms, time, WEBHOOKS_CHANNEL};
 use crate::{err, SqlStore};
 use chrono::{DateTime, Utc};
 use std::time::Duration;
@@ -114,7 +114,7 @@ impl SqlStore {
                         event_type,
                         body,
                         event_at: time(event_at)?,
-                        attempts: u32::try_from(attempts).map_err(other)?,
+                        attempts: u32::try_from(attempts).map_err(corrupt)?,
                     });
                 }
                 Ok(b)

@@ -35,7 +35,8 @@ pub(crate) fn ms(t: DateTime<Utc>) -> i64 {
 }
 
 pub(crate) fn time(ms: i64) -> StoreResult<DateTime<Utc>> {
-    DateTime::from_timestamp_millis(ms).ok_or_else(|| StoreError::Other("bad timestamp".into()))
+    DateTime::from_timestamp_millis(ms)
+        .ok_or_else(|| StoreError::Corrupt(format!("timestamp {ms}")))
 }
 
 /// The same connection, lent again (the caller keeps it for later statements).
@@ -46,8 +47,8 @@ pub(crate) fn reborrow<'b>(c: &'b mut Conn<'_>) -> Conn<'b> {
     }
 }
 
-pub(crate) fn other(e: impl std::fmt::Display) -> StoreError {
-    StoreError::Other(e.to_string())
+pub(crate) fn corrupt(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt(e.to_string())
 }
 
 /// The subscriptions of an account, as the write path needs them.
@@ -70,8 +71,8 @@ async fn listeners_in(conn: Conn<'_>, account_id: &str) -> StoreResult<Vec<Liste
 }
 
 fn parse_events(json: &str) -> StoreResult<EventSet> {
-    let names: Vec<String> = serde_json::from_str(json).map_err(other)?;
-    EventSet::parse(&names).map_err(other)
+    let names: Vec<String> = serde_json::from_str(json).map_err(corrupt)?;
+    EventSet::parse(&names).map_err(corrupt)
 }
 
 /// Write the outbox rows; on PostgreSQL the notification goes out with the
@@ -205,13 +206,13 @@ fn subscription(r: SubscriptionRow) -> StoreResult<Subscription> {
     let owner = match (private_app_id, oauth_app_id, grant_id) {
         (Some(app), _, _) => Owner::PrivateApp(app),
         (None, Some(app_id), Some(grant_id)) => Owner::OAuthGrant { app_id, grant_id },
-        _ => return Err(other("a webhook subscription without an owner")),
+        _ => return Err(corrupt("a webhook subscription without an owner")),
     };
     Ok(Subscription {
         id,
         account_id,
         owner,
-        target: TargetUrl::parse(&target).map_err(other)?,
+        target: TargetUrl::parse(&target).map_err(corrupt)?,
         events: parse_events(&events)?,
         sealed_secret: sealed,
         created_at: time(created)?,
@@ -240,7 +241,7 @@ impl switchboard_core::webhooks::WebhookStore for SqlStore {
                 (None, Some(app_id.as_str()), Some(grant_id.as_str()))
             }
         };
-        let events = serde_json::to_string(&s.events.to_strings()).map_err(other)?;
+        let events = serde_json::to_string(&s.events.to_strings()).map_err(corrupt)?;
         on_pool!(self.writer, db => {
             let mut tx = db.begin().await.map_err(err)?;
             sqlx::query(

@@ -131,7 +131,7 @@ pub async fn run(store: &dyn Store) {
         store
             .insert_oauth_app(&dup, &audited(&dup.account_id))
             .await,
-        Err(StoreError::Unique("oauth_apps_client_id_key"))
+        Err(StoreError::Unique(crate::store::Constraint::OAuthClientId))
     ));
     let (found, owner_name) = store
         .find_oauth_app_by_client_id(&a.client_id)

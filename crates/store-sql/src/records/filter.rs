@@ -55,7 +55,7 @@ fn compile(module: Module, account: &str, expr: &Expr, sql: &mut Sql) -> StoreRe
         Expr::Not(inner) => Ok(format!("(not {})", compile(module, account, inner, sql)?)),
         Expr::Cmp(cmp) => {
             let (col, kind) = column(module, &cmp.field).ok_or_else(|| {
-                StoreError::Other(format!("filter names unknown field {}", cmp.field))
+                StoreError::Contract(format!("filter names unknown field {}", cmp.field))
             })?;
             Ok(match (&cmp.kind, kind) {
                 (CmpKind::IsNull { negated }, _) => {

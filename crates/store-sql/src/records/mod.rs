@@ -272,7 +272,7 @@ impl RecordStore for SqlStore {
             .iter()
             .any(|r| r.module != module || r.account_id != account_id)
         {
-            return Err(StoreError::Other(
+            return Err(StoreError::Contract(
                 "a bulk insert takes records of one module and account".into(),
             ));
         }

@@ -33,8 +33,7 @@ where
     i64: Type<R::Database> + for<'r> Decode<'r, R::Database>,
     String: Type<R::Database> + for<'r> Decode<'r, R::Database>,
 {
-    let get_err =
-        |e: sqlx::Error| StoreError::Other(format!("decoding a {} row: {e}", module.singular()));
+    let get_err = |e: sqlx::Error| StoreError::Database(Box::new(e));
     let mut values = BTreeMap::new();
     for (i, f) in module.fields().iter().enumerate() {
         let at = FIXED_COLUMNS + i;
@@ -46,7 +45,7 @@ where
             FieldType::TextList => match row.try_get::<Option<String>, _>(at).map_err(get_err)? {
                 Some(json) => Some(FieldValue::List(
                     serde_json::from_str(&json)
-                        .map_err(|e| StoreError::Other(format!("stored list: {e}")))?,
+                        .map_err(|e| StoreError::Corrupt(format!("stored list: {e}")))?,
                 )),
                 None => None,
             },
