@@ -27,6 +27,9 @@ use switchboard_core::records::{
 };
 use switchboard_core::store::{StoreError, StoreResult};
 
+/// Rows per statement of a bulk insert (see `insert_records_bulk`).
+const BULK_ROWS_PER_STATEMENT: usize = 16;
+
 /// A page of the module table, newest first, filtered by `where_clause`.
 fn table_page(module: Module, account_id: &str, q: &RecordQuery) -> StoreResult<Sql> {
     let mut page = Sql::default();
@@ -276,13 +279,22 @@ impl RecordStore for SqlStore {
                 "a bulk insert takes records of one module and account".into(),
             ));
         }
-        let insert = insert_rows(module, records);
+        // SQLite finds each bound parameter's index by walking the list of
+        // names, so one statement of N parameters costs O(N²): 500 contacts
+        // in one insert spent 73% of the seeding CPU there. Statements of a
+        // few dozen rows, in one transaction, keep that negligible.
+        let chunks: Vec<(&[Record], Sql)> = records
+            .chunks(BULK_ROWS_PER_STATEMENT)
+            .map(|chunk| (chunk, insert_rows(module, chunk)))
+            .collect();
         with_retry!(async {
             on_pool!(self.writer, db => {
                 let mut tx = db.begin().await.map_err(err)?;
-                insert.query().execute(&mut *tx).await.map_err(err)?;
-                write_items(&mut tx, module, &account_id, records, false).await?;
-                append_upserts(&mut tx, module, &account_id, records).await?;
+                for (chunk, insert) in &chunks {
+                    insert.query().execute(&mut *tx).await.map_err(err)?;
+                    write_items(&mut tx, module, &account_id, chunk, false).await?;
+                    append_upserts(&mut tx, module, &account_id, chunk).await?;
+                }
                 tx.commit().await.map_err(err)
             })
         })
