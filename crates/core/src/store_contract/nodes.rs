@@ -1,0 +1,67 @@
+//! Two nodes on one database: a change made through one store reaches a
+//! look-up cached by the other within a second. The backends' tests call
+//! it with two stores of their own, outside [`super::run_all`].
+
+use super::{app_with_token, audited, new_account, now};
+use crate::scope::ScopeSet;
+use crate::store::{Store, TokenLookup};
+use crate::token::PlainToken;
+
+/// Two nodes on one database: what `writer` changes, `reader` sees within
+/// SPEC S3's one second, although `reader` had the token's look-up cached.
+pub async fn changes_reach_other_nodes(writer: &dyn Store, reader: &dyn Store) {
+    use std::time::{Duration as StdDuration, Instant};
+    // Poll `reader` until `done` holds of its look-up; return how long it took.
+    async fn within_a_second(
+        reader: &dyn Store,
+        plain: &PlainToken,
+        done: impl Fn(Option<&TokenLookup>) -> bool,
+    ) -> StdDuration {
+        let started = Instant::now();
+        loop {
+            let found = reader.find_token(&plain.hash()).await.unwrap();
+            if done(found.as_ref()) {
+                return started.elapsed();
+            }
+            assert!(
+                started.elapsed() < StdDuration::from_secs(1),
+                "the change did not reach the other node within 1 s"
+            );
+            tokio::time::sleep(StdDuration::from_millis(10)).await;
+        }
+    }
+
+    let a = new_account(writer, "Nodes").await;
+    let (mut app, token, plain) = app_with_token(&a, None);
+    writer
+        .insert_private_app(&app, &token, &audited(&app.account_id))
+        .await
+        .unwrap();
+    for _ in 0..3 {
+        // Cached on the reader from here on.
+        assert!(reader.find_token(&plain.hash()).await.unwrap().is_some());
+    }
+
+    app.scopes = ScopeSet::parse_spaced("calls.read").unwrap();
+    writer
+        .update_private_app(&app, &audited(&app.account_id))
+        .await
+        .unwrap();
+    let want = app.scopes.clone();
+    within_a_second(reader, &plain, |f| f.is_some_and(|f| f.scopes == want)).await;
+
+    writer
+        .revoke_token(&token.id, now(), &audited(&token.account_id))
+        .await
+        .unwrap();
+    within_a_second(reader, &plain, |f| {
+        f.is_some_and(|f| f.token.revoked_at.is_some())
+    })
+    .await;
+
+    assert!(writer
+        .delete_private_app(&a.id, &app.id, &audited(&a.id))
+        .await
+        .unwrap());
+    within_a_second(reader, &plain, |f| f.is_none()).await;
+}
