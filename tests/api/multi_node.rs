@@ -2,7 +2,7 @@
 //! database goes away and comes back.
 
 use crate::backends::{postgres_available, Backend, TestDb};
-use crate::helpers::{json_of, TestApp, PASSWORD};
+use crate::helpers::{json_of, oauth_app, OAuthClient, TestApp, OAUTH, PASSWORD};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -138,6 +138,98 @@ async fn tokens_issued_revoked_and_rotated_on_one_node_hold_on_another() {
         on_b(short_token, StatusCode::UNAUTHORIZED).await,
         StatusCode::UNAUTHORIZED
     );
+}
+
+/// Each node caches client look-ups: a client secret rotated, or an app
+/// deleted, on A is refused at B's token and introspection endpoints within
+/// SPEC S3's second, although B had just used (and cached) the client.
+#[tokio::test]
+async fn client_secrets_rotated_or_deleted_on_one_node_are_refused_on_another() {
+    if !postgres_available().await {
+        return;
+    }
+    let a = TestApp::spawn(Backend::Postgres).await;
+    let b = a.spawn_node().await;
+    let console = a.sign_up("Client Cluster", "clients@node.example").await;
+    let created = oauth_app(
+        &console,
+        json!({"name": "Roaming", "redirectUris": ["https://ok.example/cb"], "scopes": ["contacts.read"]}),
+    )
+    .await;
+    let id = created["id"].as_str().unwrap().to_owned();
+    let client = OAuthClient::of(&created);
+    let old_secret = client.secret.clone().unwrap();
+    // B's `endpoint` with these client credentials: the status and body.
+    let on_b = |endpoint: &'static str, secret: String, form: Vec<(&'static str, String)>| {
+        let req = a
+            .api()
+            .post(b.url(&format!("{OAUTH}/{endpoint}")))
+            .basic_auth(&client.id, Some(secret))
+            .form(&form);
+        async move { json_of(req.send().await.unwrap()).await }
+    };
+    let cc = || vec![("grant_type", "client_credentials".to_owned())];
+    // Poll B until the client is refused (401 invalid_client); how long it took.
+    let refused_on_b =
+        |endpoint: &'static str, secret: String, form: Vec<(&'static str, String)>| {
+            let on_b = &on_b;
+            async move {
+                let started = Instant::now();
+                loop {
+                    let (status, _, body) = on_b(endpoint, secret.clone(), form.clone()).await;
+                    if status == StatusCode::UNAUTHORIZED {
+                        assert_eq!(body["error"], "invalid_client", "{body}");
+                        return started.elapsed();
+                    }
+                    assert_eq!(status, StatusCode::OK, "{body}");
+                    assert!(
+                        started.elapsed() < Duration::from_secs(1),
+                        "still accepted on B after 1 s"
+                    );
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                }
+            }
+        };
+
+    // Used on B (so cached there): a token, and its introspection.
+    let (status, _, issued) = on_b("token", old_secret.clone(), cc()).await;
+    assert_eq!(status, StatusCode::OK, "{issued}");
+    let token = issued["access_token"].as_str().unwrap().to_owned();
+    let introspect = || vec![("token", token.clone())];
+    for _ in 0..3 {
+        let (status, _, body) = on_b("introspect", old_secret.clone(), introspect()).await;
+        assert_eq!((status, &body["active"]), (StatusCode::OK, &json!(true)));
+    }
+
+    // Rotated on A: the old secret is refused on B, the new one works there.
+    let (status, _, rotated) = json_of(
+        console
+            .admin(
+                Method::POST,
+                &format!("/oauth-apps/{id}/rotate-secret"),
+                None,
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{rotated}");
+    let new_secret = rotated["clientSecret"].as_str().unwrap().to_owned();
+    refused_on_b("introspect", old_secret.clone(), introspect()).await;
+    refused_on_b("token", old_secret, cc()).await;
+    let (status, _, body) = on_b("token", new_secret.clone(), cc()).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
+    // Deleted on A: refused on B, which had just used the new secret.
+    let (status, _, body) = on_b("introspect", new_secret.clone(), introspect()).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        console
+            .admin(Method::DELETE, &format!("/oauth-apps/{id}"), None)
+            .await
+            .status(),
+        StatusCode::NO_CONTENT
+    );
+    refused_on_b("introspect", new_secret, introspect()).await;
 }
 
 #[tokio::test]

@@ -49,6 +49,8 @@ impl AccountSettingsStore for SqlStore {
         now: DateTime<Utc>,
         audit: &AuditEntry,
     ) -> StoreResult<bool> {
+        // Token and client look-ups carry the account's name.
+        self.changing_tokens(async {
         with_retry!(async {
             on_pool!(self.writer, db => {
                 let mut tx = db.begin().await.map_err(err)?;
@@ -67,6 +69,8 @@ impl AccountSettingsStore for SqlStore {
                 Ok(true)
             })
         })
+        })
+        .await
     }
 
     async fn set_password(

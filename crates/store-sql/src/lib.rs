@@ -37,7 +37,7 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 use switchboard_core::store::{Constraint, StoreError, StoreResult};
-use token_cache::TokenCache;
+use token_cache::Caches;
 
 /// Kept in step: the same versions in both folders (checked by a test).
 pub static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -89,8 +89,9 @@ pub struct SqlStore {
     pub(crate) reader: Pool,
     /// Writes: on SQLite one connection of its own, on PostgreSQL the same pool.
     pub(crate) writer: Pool,
-    tokens: TokenCache,
-    /// PostgreSQL: the task that hears other nodes' token changes.
+    /// Token and client look-ups.
+    caches: Caches,
+    /// PostgreSQL: the task that hears other nodes' token and client changes.
     _listener: Option<Arc<token_cache::Listener>>,
     /// PostgreSQL: the task that hears other nodes' webhook events.
     _webhooks: Option<Arc<webhook_outbox::Listener>>,
@@ -117,23 +118,23 @@ impl SqlStore {
 
     /// Open a `sqlite:` or `postgres:` URL.
     pub async fn open(url: &str, settings: &PoolSettings) -> StoreResult<SqlStore> {
-        let tokens = TokenCache::default();
+        let caches = Caches::default();
         if url.starts_with("sqlite:") {
             let (reader, writer) = open_sqlite(url, settings).await?;
             Ok(SqlStore {
                 reader,
                 writer,
-                tokens,
+                caches,
                 _listener: None,
                 _webhooks: None,
             })
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let pool = open_postgres(url, settings).await?;
-            let listener = Some(Arc::new(tokens.listen(url)));
+            let listener = Some(Arc::new(caches.listen(url)));
             Ok(SqlStore {
                 reader: pool.clone(),
                 writer: pool,
-                tokens,
+                caches,
                 _listener: listener,
                 _webhooks: Some(Arc::new(webhook_outbox::listen(url))),
             })

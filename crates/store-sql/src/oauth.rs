@@ -244,6 +244,23 @@ impl SqlStore {
         })
     }
 
+    async fn find_oauth_app_by_client_id_uncached(
+        &self,
+        client_id: &str,
+    ) -> StoreResult<Option<(OAuthApp, String)>> {
+        let sql = format!(
+            "select {APP_COLUMNS}, a.name as owner_name from oauth_apps o \
+             join accounts a on a.id = o.account_id where o.client_id = $1"
+        );
+        let row: Option<AppWithOwnerRow> = on_pool!(self.reader, db => sqlx::query_as(&sql)
+            .bind(client_id)
+            .fetch_optional(db)
+            .await)
+        .map_err(err)?;
+        row.map(|r| Ok((OAuthApp::try_from(r.app)?, r.owner_name)))
+            .transpose()
+    }
+
     async fn one_app(&self, where_clause: &str, binds: &[&str]) -> StoreResult<Option<OAuthApp>> {
         let sql = format!("select {APP_COLUMNS} from oauth_apps o where {where_clause}");
         on_pool!(self.reader, db => {
@@ -262,6 +279,8 @@ impl SqlStore {
 #[async_trait]
 impl OAuthStore for SqlStore {
     async fn insert_oauth_app(&self, a: &OAuthApp, audit: &AuditEntry) -> StoreResult<()> {
+        // Client look-ups cache "no such client" too.
+        self.changing_tokens(async {
         with_retry!(async {
             on_pool!(self.writer, db => {
                 let mut tx = db.begin().await.map_err(err)?;
@@ -295,6 +314,8 @@ impl OAuthStore for SqlStore {
                 tx.commit().await.map_err(err)
             })
         })
+        })
+        .await
     }
 
     async fn list_oauth_apps(&self, account_id: &str) -> StoreResult<Vec<OAuthApp>> {
@@ -325,21 +346,19 @@ impl OAuthStore for SqlStore {
         self.one_app("o.secret_hash = $1", &[hash.as_str()]).await
     }
 
+    /// Cached per node, like token look-ups: every write that changes an app
+    /// or its owner's name goes through `changing_tokens`.
     async fn find_oauth_app_by_client_id(
         &self,
         client_id: &str,
     ) -> StoreResult<Option<(OAuthApp, String)>> {
-        let sql = format!(
-            "select {APP_COLUMNS}, a.name as owner_name from oauth_apps o \
-             join accounts a on a.id = o.account_id where o.client_id = $1"
-        );
-        let row: Option<AppWithOwnerRow> = on_pool!(self.reader, db => sqlx::query_as(&sql)
-            .bind(client_id)
-            .fetch_optional(db)
-            .await)
-        .map_err(err)?;
-        row.map(|r| Ok((OAuthApp::try_from(r.app)?, r.owner_name)))
-            .transpose()
+        let ticket = match self.caches.clients.get(client_id) {
+            Ok(hit) => return Ok(hit),
+            Err(ticket) => ticket,
+        };
+        let found = self.find_oauth_app_by_client_id_uncached(client_id).await?;
+        self.caches.clients.put(client_id, None, &found, ticket);
+        Ok(found)
     }
 
     async fn update_oauth_app(&self, a: &OAuthApp, audit: &AuditEntry) -> StoreResult<()> {

@@ -239,6 +239,8 @@ on_pool!(self.writer, db => {
         audit: &AuditEntry,
     ) -> StoreResult<()> {
         let now = audit.created_at;
+        // Client look-ups carry an OAuth app's logo.
+        self.changing_tokens(async {
         with_retry!(async {
             on_pool!(self.writer, db => {
                 let mut tx = db.begin().await.map_err(err)?;
@@ -284,6 +286,8 @@ on_pool!(self.writer, db => {
                 tx.commit().await.map_err(err)
             })
         })
+        })
+        .await
     }
 
     async fn get_logo(&self, id: &str) -> StoreResult<Option<Logo>> {

@@ -1,31 +1,52 @@
-//! Token look-ups cached per node: a hit costs a hash and a map read instead
-//! of one or two queries. Every write that can change what a look-up returns
-//! (revocation, rotation, deletion, scope or user changes, expiry clean-up)
-//! calls [`TokenCache::invalidate`]; on PostgreSQL it also notifies the other
-//! nodes (`LISTEN/NOTIFY`), and a time-to-live well under SPEC S3's one
-//! second bounds what a lost notification or another process could leave.
+//! Token and OAuth client look-ups cached per node: a hit costs a map read
+//! instead of one or two queries. Every write that can change what a look-up
+//! returns (revocation, rotation, deletion, scope or user changes, client
+//! secret rotation, app and account changes, expiry clean-up) calls
+//! [`Caches::invalidate`]; on PostgreSQL it also notifies the other nodes
+//! (`LISTEN/NOTIFY`), and a time-to-live well under SPEC S3's one second
+//! bounds what a lost notification or another process could leave.
 
 use moka::sync::Cache;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
+use switchboard_core::oauth::OAuthApp;
 use switchboard_core::store::TokenLookup;
-use switchboard_core::token::TokenHash;
 
 /// The safety net: no entry outlives this, whatever happens elsewhere.
 pub const TOKEN_CACHE_TTL: Duration = Duration::from_millis(500);
 const TOKEN_CACHE_CAPACITY: u64 = 100_000;
 
-/// The PostgreSQL channel on which nodes announce token changes.
+/// The PostgreSQL channel on which nodes announce token and client changes.
 pub const TOKENS_CHANNEL: &str = "switchboard_tokens";
 
+/// By token hash.
 pub type TokenCache = LookupCache<TokenLookup>;
+
+/// By client id: the app and its owner's name, or that there is none. An app
+/// created on another node is found once that node's notification arrives
+/// (its creation invalidates too), at the latest after the TTL.
+pub type ClientCache = LookupCache<Option<(OAuthApp, String)>>;
+
+/// Every cached look-up of a node: one invalidation drops them all.
+#[derive(Clone, Default)]
+pub struct Caches {
+    pub tokens: TokenCache,
+    pub clients: ClientCache,
+}
+
+impl Caches {
+    pub fn invalidate(&self) {
+        self.tokens.invalidate();
+        self.clients.invalidate();
+    }
+}
 
 #[derive(Clone)]
 pub struct LookupCache<V> {
-    /// By token hash.
+    /// By key (a token hash, a client id).
     entries: Cache<String, V>,
-    /// Token id → hash, to forget one token (its use was recorded).
+    /// Token id → key, to forget one token (its use was recorded).
     hashes: Cache<String, String>,
     /// Bumped by every invalidation, so that a look-up that raced a write
     /// does not put what it read before the write back into the cache.
@@ -48,23 +69,26 @@ impl<V: Clone + Send + Sync + 'static> Default for LookupCache<V> {
     }
 }
 
-/// Where a look-up started, to hand back to [`TokenCache::put`].
+/// Where a look-up started, to hand back to [`LookupCache::put`].
 pub struct Ticket(u64);
 
 impl<V: Clone + Send + Sync + 'static> LookupCache<V> {
-    pub fn get(&self, hash: &TokenHash) -> Result<V, Ticket> {
+    pub fn get(&self, key: &str) -> Result<V, Ticket> {
         let ticket = Ticket(self.generation.load(Ordering::Acquire));
-        self.entries.get(hash.as_str()).ok_or(ticket)
+        self.entries.get(key).ok_or(ticket)
     }
 
-    /// Keep what a look-up read, unless something changed since it began.
-    pub fn put(&self, hash: &TokenHash, id: &str, found: &V, ticket: Ticket) {
+    /// Keep what a look-up read, unless something changed since it began;
+    /// `id`, if given, is what [`LookupCache::forget`] will know it by.
+    pub fn put(&self, key: &str, id: Option<&str>, found: &V, ticket: Ticket) {
         if self.generation.load(Ordering::Acquire) == ticket.0 {
-            self.hashes.insert(id.to_owned(), hash.as_str().to_owned());
-            self.entries.insert(hash.as_str().to_owned(), found.clone());
+            if let Some(id) = id {
+                self.hashes.insert(id.to_owned(), key.to_owned());
+            }
+            self.entries.insert(key.to_owned(), found.clone());
             // An invalidation between the check and the insert: drop it again.
             if self.generation.load(Ordering::Acquire) != ticket.0 {
-                self.entries.invalidate(hash.as_str());
+                self.entries.invalidate(key);
             }
         }
     }
@@ -93,7 +117,7 @@ impl Drop for Listener {
     }
 }
 
-impl<V: Clone + Send + Sync + 'static> LookupCache<V> {
+impl Caches {
     /// Invalidate on every notification on [`TOKENS_CHANNEL`] (PostgreSQL);
     /// and whenever the listening connection is lost, since notifications
     /// sent meanwhile are gone.
@@ -131,23 +155,41 @@ mod tests {
     #[test]
     fn a_lookup_that_raced_an_invalidation_is_not_kept() {
         let cache = LookupCache::<String>::default();
-        let hash = TokenHash::from_stored("h".into());
-        let ticket = cache.get(&hash).unwrap_err();
+        let hash = "h";
+        let ticket = cache.get(hash).unwrap_err();
         cache.invalidate();
-        cache.put(&hash, "t1", &"found".to_owned(), ticket);
-        assert!(cache.get(&hash).is_err());
+        cache.put(hash, Some("t1"), &"found".to_owned(), ticket);
+        assert!(cache.get(hash).is_err());
 
-        let ticket = cache.get(&hash).unwrap_err();
-        cache.put(&hash, "t1", &"found".to_owned(), ticket);
-        assert!(cache.get(&hash).is_ok());
+        let ticket = cache.get(hash).unwrap_err();
+        cache.put(hash, Some("t1"), &"found".to_owned(), ticket);
+        assert!(cache.get(hash).is_ok());
         cache.invalidate();
-        assert!(cache.get(&hash).is_err());
+        assert!(cache.get(hash).is_err());
 
-        let ticket = cache.get(&hash).unwrap_err();
-        cache.put(&hash, "t1", &"found".to_owned(), ticket);
+        let ticket = cache.get(hash).unwrap_err();
+        cache.put(hash, Some("t1"), &"found".to_owned(), ticket);
         cache.forget("t2");
-        assert!(cache.get(&hash).is_ok());
+        assert!(cache.get(hash).is_ok());
         cache.forget("t1");
-        assert!(cache.get(&hash).is_err());
+        assert!(cache.get(hash).is_err());
+    }
+
+    /// One invalidation (a local write, or a notification) drops both kinds
+    /// of look-up, a cached "no such client" included.
+    #[test]
+    fn invalidating_the_caches_drops_tokens_and_clients() {
+        let caches = Caches::default();
+        let ticket = caches.clients.get("client").unwrap_err();
+        caches.clients.put("client", None, &None, ticket);
+        assert!(matches!(caches.clients.get("client"), Ok(None)));
+        let stale = caches.clients.get("other").unwrap_err();
+        caches.invalidate();
+        assert!(caches.clients.get("client").is_err());
+        caches.clients.put("other", None, &None, stale);
+        assert!(
+            caches.clients.get("other").is_err(),
+            "raced the invalidation"
+        );
     }
 }

@@ -42,8 +42,9 @@ impl SqlStore {
         row.into_lookup(user).map(Some)
     }
 
-    /// Run a write that can change what `find_token` returns; once it has
-    /// succeeded, invalidate the cached look-ups.
+    /// Run a write that can change what `find_token` or
+    /// `find_oauth_app_by_client_id` returns; once it has succeeded,
+    /// invalidate the cached look-ups.
     pub(crate) async fn changing_tokens<T>(
         &self,
         write: impl std::future::Future<Output = StoreResult<T>>,
@@ -55,10 +56,11 @@ impl SqlStore {
         out
     }
 
-    /// After a write that can change what `find_token` returns: forget the
-    /// cached look-ups here, and tell the other nodes (PostgreSQL).
+    /// After a write that can change what `find_token` or
+    /// `find_oauth_app_by_client_id` returns: forget the cached look-ups
+    /// (both kinds) here, and tell the other nodes (PostgreSQL).
     pub(crate) async fn tokens_changed(&self) {
-        self.tokens.invalidate();
+        self.caches.invalidate();
         if let Pool::Postgres(db) = &self.writer {
             let notify = sqlx::query("select pg_notify($1, '')")
                 .bind(crate::token_cache::TOKENS_CHANNEL)
@@ -75,13 +77,15 @@ impl SqlStore {
 #[async_trait]
 impl TokenStore for SqlStore {
     async fn find_token(&self, hash: &TokenHash) -> StoreResult<Option<TokenLookup>> {
-        let ticket = match self.tokens.get(hash) {
+        let ticket = match self.caches.tokens.get(hash.as_str()) {
             Ok(hit) => return Ok(Some(hit)),
             Err(ticket) => ticket,
         };
         let found = self.find_token_uncached(hash).await?;
         if let Some(f) = &found {
-            self.tokens.put(hash, &f.token.id, f, ticket);
+            self.caches
+                .tokens
+                .put(hash.as_str(), Some(&f.token.id), f, ticket);
         }
         Ok(found)
     }
@@ -102,7 +106,7 @@ impl TokenStore for SqlStore {
         .await.map(|r| r.rows_affected()))
         .map_err(err)?;
         // Only this node's copy: other nodes' last_used_at may lag by the TTL.
-        self.tokens.forget(token_id);
+        self.caches.tokens.forget(token_id);
         Ok(())
     }
 

@@ -17,7 +17,7 @@ fn scopes(s: &str) -> ScopeSet {
     ScopeSet::parse_spaced(s).unwrap()
 }
 
-fn app(account: &Account) -> OAuthApp {
+pub(crate) fn app(account: &Account) -> OAuthApp {
     OAuthApp {
         id: new_id(),
         account_id: account.id.clone(),
@@ -100,6 +100,64 @@ async fn revoked(store: &dyn Store, t: &PlainToken) -> bool {
         .is_none_or(|l| l.token.revoked_at.is_some())
 }
 
+async fn client(store: &dyn Store, client_id: &str) -> Option<(OAuthApp, String)> {
+    store.find_oauth_app_by_client_id(client_id).await.unwrap()
+}
+
+/// Two nodes on one database: a client created, its secret rotated, or the
+/// app deleted through `writer` is seen so by `reader` within SPEC S3's
+/// second, although `reader` had looked the client up just before.
+pub(crate) async fn client_changes_reach_other_nodes(writer: &dyn Store, reader: &dyn Store) {
+    use std::time::{Duration as StdDuration, Instant};
+    async fn within_a_second(
+        reader: &dyn Store,
+        client_id: &str,
+        done: impl Fn(Option<&OAuthApp>) -> bool,
+    ) {
+        let started = Instant::now();
+        loop {
+            let found = client(reader, client_id).await;
+            if done(found.as_ref().map(|(a, _)| a)) {
+                return;
+            }
+            assert!(
+                started.elapsed() < StdDuration::from_secs(1),
+                "the client change did not reach the other node within 1 s"
+            );
+            tokio::time::sleep(StdDuration::from_millis(10)).await;
+        }
+    }
+
+    let owner = crate::store_contract::new_account(writer, "Client Nodes").await;
+    let mut a = app(&owner);
+    assert!(client(reader, &a.client_id).await.is_none());
+    writer
+        .insert_oauth_app(&a, &audited(&a.account_id))
+        .await
+        .unwrap();
+    within_a_second(reader, &a.client_id, |f| f.is_some()).await;
+    for _ in 0..3 {
+        assert!(client(reader, &a.client_id).await.is_some());
+    }
+
+    a.secret_hash = Some(TokenHash::of("rotated on the writer"));
+    writer
+        .update_oauth_app(&a, &audited(&a.account_id))
+        .await
+        .unwrap();
+    within_a_second(reader, &a.client_id, |f| {
+        f.and_then(|f| f.secret_hash.as_ref())
+            .is_some_and(|h| h.ct_eq(&TokenHash::of("rotated on the writer")))
+    })
+    .await;
+
+    assert!(writer
+        .delete_oauth_app(&owner.id, &a.id, &audited(&owner.id))
+        .await
+        .unwrap());
+    within_a_second(reader, &a.client_id, |f| f.is_none()).await;
+}
+
 pub async fn run(store: &dyn Store) {
     // App owned by account A, authorized by a member of account B.
     let owner = crate::store_contract::account("Owner");
@@ -121,10 +179,16 @@ pub async fn run(store: &dyn Store) {
         .unwrap();
 
     let mut a = app(&owner);
+    // Looked up (and found missing) before it exists: its creation counts.
+    assert!(client(store, &a.client_id).await.is_none());
     store
         .insert_oauth_app(&a, &audited(&a.account_id))
         .await
         .unwrap();
+    assert!(
+        client(store, &a.client_id).await.is_some(),
+        "usable at once"
+    );
     let mut dup = app(&owner);
     dup.client_id = a.client_id.clone();
     assert!(matches!(
@@ -161,6 +225,46 @@ pub async fn run(store: &dyn Store) {
     let again = store.get_oauth_app_by_id(&a.id).await.unwrap().unwrap();
     assert_eq!(again.scopes, a.scopes);
     assert!(again.secret_hash.unwrap().ct_eq(&TokenHash::of("rotated")));
+    // The client look-up (cached above) follows every change at once.
+    let (cached, _) = client(store, &a.client_id).await.unwrap();
+    assert_eq!(cached.scopes, a.scopes);
+    assert!(
+        cached
+            .secret_hash
+            .is_some_and(|h| h.ct_eq(&TokenHash::of("rotated"))),
+        "a rotated secret is the one checked, at once"
+    );
+    let logo = crate::logo::Logo {
+        id: new_id(),
+        account_id: owner.id.clone(),
+        content_type: "image/png",
+        bytes: vec![1, 2, 3],
+        created_at: now(),
+    };
+    store
+        .replace_logo(
+            crate::logo::LogoOwner::OAuthApp,
+            &owner.id,
+            &a.id,
+            Some(&logo),
+            None,
+            &audited(&owner.id),
+        )
+        .await
+        .unwrap();
+    a.logo_id = Some(logo.id.clone());
+    assert_eq!(
+        client(store, &a.client_id).await.unwrap().0.logo_id,
+        a.logo_id
+    );
+    assert!(store
+        .rename_account(&owner.id, "Owner Renamed", now(), &audited(&owner.id))
+        .await
+        .unwrap());
+    assert_eq!(
+        client(store, &a.client_id).await.unwrap().1,
+        "Owner Renamed"
+    );
     assert_eq!(store.list_oauth_apps(&owner.id).await.unwrap().len(), 1);
 
     // Consent transactions are bound to their session and taken once.
@@ -428,11 +532,16 @@ pub async fn run(store: &dyn Store) {
     }
     let (t, rec) = oauth_token(TokenKind::OAuthAccess, &own, &new_id(), "contacts.read");
     store.insert_tokens(&own.id, now(), &[rec]).await.unwrap();
+    assert!(client(store, &a.client_id).await.is_some());
     assert!(store
         .delete_oauth_app(&owner.id, &a.id, &audited(&owner.id))
         .await
         .unwrap());
     assert!(store.find_token(&t.hash()).await.unwrap().is_none());
+    assert!(
+        client(store, &a.client_id).await.is_none(),
+        "a deleted client is gone at once"
+    );
     assert!(!store
         .delete_oauth_app(&owner.id, &a.id, &audited(&owner.id))
         .await

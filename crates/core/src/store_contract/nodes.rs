@@ -8,7 +8,8 @@ use crate::store::{Store, TokenLookup};
 use crate::token::PlainToken;
 
 /// Two nodes on one database: what `writer` changes, `reader` sees within
-/// SPEC S3's one second, although `reader` had the token's look-up cached.
+/// SPEC S3's one second, although `reader` had the token's (or the OAuth
+/// client's) look-up cached.
 pub async fn changes_reach_other_nodes(writer: &dyn Store, reader: &dyn Store) {
     use std::time::{Duration as StdDuration, Instant};
     // Poll `reader` until `done` holds of its look-up; return how long it took.
@@ -64,4 +65,6 @@ pub async fn changes_reach_other_nodes(writer: &dyn Store, reader: &dyn Store) {
         .await
         .unwrap());
     within_a_second(reader, &plain, |f| f.is_none()).await;
+
+    crate::oauth::store_contract::client_changes_reach_other_nodes(writer, reader).await;
 }
