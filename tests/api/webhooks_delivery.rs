@@ -6,7 +6,7 @@
 use crate::backends::postgres_available;
 use crate::helpers::{json_of, Backend};
 use crate::webhook_receiver::{create, spawn_for_hooks, subscribe, Receiver, Reply, Ticker, RW};
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 use serde_json::json;
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
@@ -82,7 +82,7 @@ async fn a_500_and_a_timeout_are_retried_and_logged(backend: Backend) {
 
 async fn gone_unsubscribes(backend: Backend) {
     let app = spawn_for_hooks(backend).await;
-    let (_, token) = app.account_with_token("Gone Co", RW).await;
+    let (console, token) = app.account_with_token("Gone Co", RW).await;
     let mut rx = Receiver::start().await;
     rx.script([Reply::Status(410)]);
     let (hook, _) = subscribe(&app, &token, &rx.url, &["contacts.*"]).await;
@@ -97,6 +97,21 @@ async fn gone_unsubscribes(backend: Backend) {
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+    // Audited: the receiver (no one signed in) unsubscribed.
+    let (_, _, log) = json_of(
+        console
+            .admin(
+                Method::GET,
+                "/audit-log?action=webhook.unsubscribed_by_target",
+                None,
+            )
+            .await,
+    )
+    .await;
+    let entries = log.as_array().unwrap();
+    assert_eq!(entries.len(), 1, "{log}");
+    assert_eq!(entries[0]["target"], hook.as_str());
+    assert_eq!(entries[0]["actor"], "anonymous");
     let _ticker = Ticker::start(&app);
     create(&app, &token, "contacts", json!({"firstName": "Unheard"})).await;
     rx.assert_quiet(Duration::from_millis(1500)).await;

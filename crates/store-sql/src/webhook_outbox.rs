@@ -4,11 +4,13 @@
 //! has locked (`for update skip locked`) and respect each other's leases;
 //! a lease that runs out (its node died) is taken over.
 
+use crate::audit::insert_audit_in;
 use crate::db::Pool;
 use crate::webhooks::{bump, corrupt, ms, time, WEBHOOKS_CHANNEL};
 use crate::{err, SqlStore};
 use chrono::{DateTime, Utc};
 use std::time::Duration;
+use switchboard_core::audit::AuditEntry;
 use switchboard_core::store::{StoreError, StoreResult};
 use switchboard_core::webhooks::{Attempt, AttemptFate, ClaimedBatch, OutboxItem};
 
@@ -130,7 +132,7 @@ impl SqlStore {
     ) -> StoreResult<()> {
         on_pool!(self.writer, db => {
             let mut tx = db.begin().await.map_err(err)?;
-            let mut gone = false;
+            let mut gone = None;
             for a in attempts {
                 let next = match a.fate {
                     AttemptFate::Retry(at) => Some(ms(at)),
@@ -172,15 +174,31 @@ impl SqlStore {
                 .execute(&mut *tx)
                 .await
                 .map_err(err)?;
-                gone |= a.fate == AttemptFate::Gone;
+                if a.fate == AttemptFate::Gone {
+                    gone = Some(a.at);
+                }
             }
-            if gone {
-                // 410 Gone: the receiver unsubscribed (SPEC S9).
-                sqlx::query("delete from webhook_subscriptions where id = $1")
-                    .bind(subscription_id)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(err)?;
+            if let Some(at) = gone {
+                // 410 Gone: the receiver unsubscribed (SPEC S9). Audited like
+                // an admin's delete; the actor is the receiver, who signs in
+                // as no one.
+                let account: Option<String> = sqlx::query_scalar(
+                    "delete from webhook_subscriptions where id = $1 returning account_id",
+                )
+                .bind(subscription_id)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(err)?;
+                if let Some(account_id) = account {
+                    let audit = AuditEntry::new(
+                        &account_id,
+                        "anonymous",
+                        "webhook.unsubscribed_by_target",
+                        Some(subscription_id),
+                        at,
+                    );
+                    insert_audit_in(&mut tx, &audit).await?;
+                }
             } else {
                 sqlx::query(
                     "update webhook_subscriptions set lease_owner = null, lease_until = null \
