@@ -31,6 +31,7 @@ mod readme;
 mod records;
 mod records_crash;
 mod tokens;
+mod tokens_crash;
 mod upgrade;
 mod webhook_receiver;
 mod webhooks;

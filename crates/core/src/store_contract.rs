@@ -8,11 +8,14 @@
 
 mod accounts;
 mod audit;
+mod cache;
+mod issuance;
 mod lists;
 mod nodes;
 mod private_apps;
 mod records;
 
+pub use cache::issuing_tokens_keeps_cached_lookups;
 pub use nodes::changes_reach_other_nodes;
 
 use crate::account::{Account, Role, User};
@@ -123,6 +126,7 @@ pub async fn run_all(store: &dyn Store) {
     lists::list_membership_follows_every_write(store).await;
     crate::store_contract_settings::run(store).await;
     crate::oauth::store_contract::run(store).await;
+    issuance::concurrent_issuance_fails_alone(store).await;
     crate::console_reveal::contract(store).await;
     store.ping().await.unwrap();
 }

@@ -15,6 +15,8 @@ mod account_settings;
 mod accounts;
 mod audit;
 mod console_reveals;
+mod group_commit;
+mod issuance;
 mod maintenance;
 use maintenance::Statistics;
 mod oauth;
@@ -89,6 +91,8 @@ pub struct SqlStore {
     pub(crate) reader: Pool,
     /// Writes: on SQLite one connection of its own, on PostgreSQL the same pool.
     pub(crate) writer: Pool,
+    /// SQLite: token issuance, committed in groups (PostgreSQL: `None`).
+    issuer: Option<issuance::Issuer>,
     /// Token and client look-ups.
     caches: Caches,
     /// PostgreSQL: the task that hears other nodes' token and client changes.
@@ -122,6 +126,7 @@ impl SqlStore {
         if url.starts_with("sqlite:") {
             let (reader, writer) = open_sqlite(url, settings).await?;
             Ok(SqlStore {
+                issuer: issuance::start_issuer(&writer),
                 reader,
                 writer,
                 caches,
@@ -132,6 +137,7 @@ impl SqlStore {
             let pool = open_postgres(url, settings).await?;
             let listener = Some(Arc::new(caches.listen(url)));
             Ok(SqlStore {
+                issuer: None,
                 reader: pool.clone(),
                 writer: pool,
                 caches,

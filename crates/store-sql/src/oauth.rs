@@ -3,8 +3,8 @@
 
 use crate::audit::insert_audit_in;
 use crate::db::Conn;
+use crate::issuance::Issue;
 use crate::rows::{ms, opt_time, scopes, time};
-use crate::tokens::insert_token;
 use crate::{db_err, err, SqlStore};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -151,31 +151,6 @@ struct CodeRow {
     used_at: Option<i64>,
 }
 
-async fn insert_tokens_in(
-    conn: impl Into<Conn<'_>>,
-    grant_id: &str,
-    now: DateTime<Utc>,
-    tokens: &[TokenRecord],
-) -> StoreResult<()> {
-    on_conn!(conn.into(), conn => {
-        for t in tokens {
-            insert_token(&mut *conn, t).await?;
-        }
-        // Like a token's last use, written at most once a minute.
-        sqlx::query(
-            "update oauth_grants set last_used_at = $1, updated_at = $1 \
-             where id = $2 and (last_used_at is null or last_used_at < $3)",
-        )
-        .bind(ms(now))
-        .bind(grant_id)
-        .bind(ms(now) - 60_000)
-        .execute(&mut *conn)
-        .await
-        .map(|_| ())
-        .map_err(err)
-    })
-}
-
 async fn revoke_grant_in(conn: impl Into<Conn<'_>>, grant_id: &str, now: i64) -> StoreResult<()> {
     on_conn!(conn.into(), conn => {
         sqlx::query("update tokens set revoked_at = $1, updated_at = $1 where grant_id = $2 and revoked_at is null")
@@ -212,38 +187,6 @@ pub(crate) async fn revoke_user_grants(
 }
 
 impl SqlStore {
-    /// Run `claim` (an `update … where <still unclaimed>` binding `now`, `id`)
-    /// and, only if it changed exactly one row, store the tokens — in one
-    /// transaction. The conditional update is the lock: of concurrent
-    /// callers, one wins and the others get `false`.
-    async fn claim_and_issue(
-        &self,
-        claim: &str,
-        id: &str,
-        grant_id: &str,
-        now: DateTime<Utc>,
-        tokens: &[TokenRecord],
-    ) -> StoreResult<bool> {
-        with_retry!(async {
-            on_pool!(self.writer, db => {
-                let mut tx = db.begin().await.map_err(err)?;
-                let claimed = sqlx::query(claim)
-                    .bind(ms(now))
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(err)?;
-                if claimed.rows_affected() != 1 {
-                    tx.rollback().await.map_err(err)?;
-                    return Ok(false);
-                }
-                insert_tokens_in(&mut tx, grant_id, now, tokens).await?;
-                tx.commit().await.map_err(err)?;
-                Ok(true)
-            })
-        })
-    }
-
     async fn find_oauth_app_by_client_id_uncached(
         &self,
         client_id: &str,
@@ -618,10 +561,16 @@ on_pool!(self.writer, db => {
         now: DateTime<Utc>,
         tokens: &[TokenRecord],
     ) -> StoreResult<bool> {
-        self.changing_tokens(async {
-        let claim = "update oauth_codes set used_at = $1, updated_at = $1 where id = $2 and used_at is null";
-        self.claim_and_issue(claim, code_id, grant_id, now, tokens)
-            .await
+        // Issuing changes no cached look-up (see `insert_tokens`); codes are
+        // not cached.
+        self.issue(Issue {
+            claim: Some((
+                "update oauth_codes set used_at = $1, updated_at = $1 where id = $2 and used_at is null",
+                code_id.to_owned(),
+            )),
+            grant_id: grant_id.to_owned(),
+            now,
+            tokens: tokens.to_vec(),
         })
         .await
     }
@@ -634,10 +583,17 @@ on_pool!(self.writer, db => {
         tokens: &[TokenRecord],
     ) -> StoreResult<bool> {
         self.changing_tokens(async {
-            let claim = "update tokens set rotated_at = $1, updated_at = $1 \
-                     where id = $2 and rotated_at is null and revoked_at is null";
-            self.claim_and_issue(claim, token_id, grant_id, now, tokens)
-                .await
+            self.issue(Issue {
+                claim: Some((
+                    "update tokens set rotated_at = $1, updated_at = $1 \
+                     where id = $2 and rotated_at is null and revoked_at is null",
+                    token_id.to_owned(),
+                )),
+                grant_id: grant_id.to_owned(),
+                now,
+                tokens: tokens.to_vec(),
+            })
+            .await
         })
         .await
     }
@@ -648,16 +604,18 @@ on_pool!(self.writer, db => {
         now: DateTime<Utc>,
         tokens: &[TokenRecord],
     ) -> StoreResult<()> {
-        self.changing_tokens(async {
-            with_retry!(async {
-                on_pool!(self.writer, db => {
-                    let mut tx = db.begin().await.map_err(err)?;
-                    insert_tokens_in(&mut tx, grant_id, now, tokens).await?;
-                    tx.commit().await.map_err(err)
-                })
-            })
+        // No invalidation: a new token's hash is random, so no cached
+        // look-up can be of it (a token not found is never cached), and a
+        // grant's last use is not part of a look-up. Invalidating here would
+        // flush every node's caches (and cost a NOTIFY) at every grant.
+        self.issue(Issue {
+            claim: None,
+            grant_id: grant_id.to_owned(),
+            now,
+            tokens: tokens.to_vec(),
         })
         .await
+        .map(|_| ())
     }
 
     async fn revoke_token_family(

@@ -1,7 +1,9 @@
 //! The storage contract suite on both backends, and the migration folders in step.
 #![allow(clippy::unwrap_used)]
 
-use switchboard_core::store_contract::{changes_reach_other_nodes, run_all};
+use switchboard_core::store_contract::{
+    changes_reach_other_nodes, issuing_tokens_keeps_cached_lookups, run_all,
+};
 use switchboard_store_sql::testing::{postgres_available, TestDb};
 use switchboard_store_sql::{PoolSettings, SqlStore, POSTGRES_MIGRATIONS, SQLITE_MIGRATIONS};
 
@@ -62,6 +64,18 @@ async fn sqlite_stores_on_one_file_see_each_others_token_changes() {
         .await
         .unwrap();
     changes_reach_other_nodes(&writer, &reader).await;
+}
+
+/// The same two stores: what one issues leaves its cached look-ups alone.
+#[tokio::test]
+async fn sqlite_issuing_tokens_keeps_the_cache() {
+    let dir = tempfile::tempdir().unwrap();
+    let settings = PoolSettings::default();
+    let open = || SqlStore::open_sqlite_in_dir(dir.path(), &settings);
+    let writer = open().await.unwrap();
+    writer.migrate().await.unwrap();
+    let node = open().await.unwrap();
+    issuing_tokens_keeps_cached_lookups(&writer, &node).await;
 }
 
 #[test]

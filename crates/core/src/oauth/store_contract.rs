@@ -39,7 +39,7 @@ pub(crate) fn app(account: &Account) -> OAuthApp {
     }
 }
 
-fn grant(app: &OAuthApp, user: &User, scope: &str) -> Grant {
+pub(crate) fn grant(app: &OAuthApp, user: &User, scope: &str) -> Grant {
     Grant {
         id: new_id(),
         account_id: user.account_id.clone(),
@@ -53,7 +53,12 @@ fn grant(app: &OAuthApp, user: &User, scope: &str) -> Grant {
     }
 }
 
-fn code(app: &OAuthApp, user: &User, grant: &Grant, expires_at: DateTime<Utc>) -> AuthCode {
+pub(crate) fn code(
+    app: &OAuthApp,
+    user: &User,
+    grant: &Grant,
+    expires_at: DateTime<Utc>,
+) -> AuthCode {
     AuthCode {
         id: new_id(),
         code_hash: TokenHash::of(&new_id()),
@@ -70,7 +75,12 @@ fn code(app: &OAuthApp, user: &User, grant: &Grant, expires_at: DateTime<Utc>) -
     }
 }
 
-fn oauth_token(kind: TokenKind, g: &Grant, family: &str, scope: &str) -> (PlainToken, TokenRecord) {
+pub(crate) fn oauth_token(
+    kind: TokenKind,
+    g: &Grant,
+    family: &str,
+    scope: &str,
+) -> (PlainToken, TokenRecord) {
     let plain = PlainToken::generate(kind);
     let rec = TokenRecord {
         id: new_id(),

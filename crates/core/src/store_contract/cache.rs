@@ -1,0 +1,87 @@
+//! What issuing tokens leaves in a node's cache: nothing it had cached may
+//! be dropped, or every grant would cost every node its cached look-ups.
+//! Seen from two stores on one SQLite file, which do not notify each other:
+//! a change made through one shows on the other only once the other's
+//! cache has been dropped (or its entries have expired).
+
+use super::{audited, now, user};
+use crate::account::Role;
+use crate::ids::new_id;
+use crate::oauth::store_contract::{app, code, grant, oauth_token};
+use crate::store::Store;
+use crate::token::TokenKind;
+use chrono::Duration;
+use std::time::{Duration as StdDuration, Instant};
+
+/// Shorter than any cache lifetime a store may use (SPEC S3 allows up to
+/// 1 s): past it, a look-up may have expired and the test proves nothing.
+const FRESH: StdDuration = StdDuration::from_millis(400);
+
+/// `writer` and `node` share a database but not notifications.
+pub async fn issuing_tokens_keeps_cached_lookups(writer: &dyn Store, node: &dyn Store) {
+    let owner = super::account("Cache");
+    let admin = user(&owner, &format!("{}@cache.example", new_id()), Role::Admin);
+    writer
+        .create_account_with_admin(&owner, &admin, &audited(&owner.id))
+        .await
+        .unwrap();
+    let a = app(&owner);
+    writer
+        .insert_oauth_app(&a, &audited(&owner.id))
+        .await
+        .unwrap();
+    let g = writer
+        .save_grant(&grant(&a, &admin, "contacts.read"), &audited(&owner.id))
+        .await
+        .unwrap();
+    let issue = || oauth_token(TokenKind::OAuthAccess, &g, &new_id(), "contacts.read");
+    let (cached, cached_rec) = issue();
+    writer
+        .insert_tokens(&g.id, now(), std::slice::from_ref(&cached_rec))
+        .await
+        .unwrap();
+
+    // What `node` sees of the first token: revoked or not.
+    let seen_revoked = || async {
+        node.find_token(&cached.hash())
+            .await
+            .unwrap()
+            .expect("the token is there")
+            .token
+            .revoked_at
+            .is_some()
+    };
+    // Cached on `node`, then revoked behind its back.
+    assert!(!seen_revoked().await);
+    let cached_at = Instant::now();
+    writer
+        .revoke_token(&cached_rec.id, now(), &audited(&owner.id))
+        .await
+        .unwrap();
+
+    // `node` issues: a token under the grant, and a code's tokens.
+    node.insert_tokens(&g.id, now(), &[issue().1])
+        .await
+        .unwrap();
+    let c = code(&a, &admin, &g, now() + Duration::minutes(1));
+    writer.insert_code(&c).await.unwrap();
+    assert!(node
+        .redeem_code(&c.id, &g.id, now(), &[issue().1])
+        .await
+        .unwrap());
+    let still_cached = !seen_revoked().await;
+    if cached_at.elapsed() < FRESH {
+        assert!(still_cached, "issuing tokens dropped the node's cache");
+    }
+
+    // The control: a change made through `node` itself drops its cache, so
+    // the revocation made elsewhere shows.
+    let (_, other) = issue();
+    node.insert_tokens(&g.id, now(), std::slice::from_ref(&other))
+        .await
+        .unwrap();
+    node.revoke_token(&other.id, now(), &audited(&owner.id))
+        .await
+        .unwrap();
+    assert!(seen_revoked().await);
+}
