@@ -143,12 +143,14 @@ pub(crate) async fn record_events_in<'a>(
     enqueue_in(conn, &items).await
 }
 
-/// Inside a bulk insert's transaction: the `created` events of every record.
+/// Inside a bulk insert's transaction: the `created` events of every record
+/// (`snapshots`: their JSON, in order).
 pub(crate) async fn records_created_in<'a>(
     conn: impl Into<Conn<'a>>,
     module: Module,
     account_id: &str,
     records: &[switchboard_core::records::Record],
+    snapshots: &[String],
 ) -> StoreResult<()> {
     let mut conn: Conn<'a> = conn.into();
     let listeners = listeners_in(reborrow(&mut conn), account_id).await?;
@@ -156,15 +158,14 @@ pub(crate) async fn records_created_in<'a>(
         return Ok(());
     }
     let mut items = Vec::new();
-    for r in records {
-        let json = r.to_json(None).to_string();
+    for (r, json) in records.iter().zip(snapshots) {
         items.extend(payload::record_events(
             &listeners,
             account_id,
             module,
             RecordAction::Created,
             &r.id,
-            Some(&json),
+            Some(json),
             r.updated_at,
         ));
     }

@@ -127,67 +127,51 @@ pub(super) async fn append_upsert(
     .await
 }
 
-/// Record the creation of `records` (one module and account), in one statement.
-pub(super) async fn append_upserts(
+/// Hand out the change numbers of the creation of `records` (one module
+/// and account) and count them; returns the number before the first.
+pub(super) async fn claim_created(
     conn: impl Into<Conn<'_>>,
     module: Module,
     account_id: &str,
     records: &[Record],
-) -> StoreResult<()> {
+) -> StoreResult<i64> {
     let count = records.len() as i64;
     let now = records
         .iter()
         .map(|r| ms(r.updated_at))
         .max()
         .unwrap_or_default();
-    let mut conn: Conn<'_> = conn.into();
-    append_upserts_rows(
-        crate::webhooks::reborrow(&mut conn),
-        module,
-        account_id,
-        records,
-        count,
-        now,
-    )
-    .await?;
-    // Their webhook events, in the same transaction (SPEC S9).
-    crate::webhooks::records_created_in(conn, module, account_id, records).await
+    let last = claim_seqs(conn, module, account_id, count, count, now).await?;
+    Ok(last - count)
 }
 
-async fn append_upserts_rows(
-    conn: impl Into<Conn<'_>>,
+/// One insert of the feed rows of the creation of `records` (`snapshots`:
+/// their JSON), numbered from `after + 1`.
+pub(super) fn upsert_rows(
     module: Module,
     account_id: &str,
     records: &[Record],
-    count: i64,
-    now: i64,
-) -> StoreResult<()> {
-    on_conn!(conn.into(), conn => {
-        let last = claim_seqs(&mut *conn, module, account_id, count, count, now).await?;
-        let mut changes = Sql::default();
-        let mut rows = Vec::with_capacity(records.len());
-        for (i, r) in records.iter().enumerate() {
-            let seq = last - count + 1 + i as i64;
-            let ps = [
-                changes.param(Bind::Text(Some(account_id.to_owned()))),
-                changes.param(Bind::Text(Some(module.name().to_owned()))),
-                changes.param(Bind::Int(Some(seq))),
-                changes.param(Bind::Text(Some(r.id.clone()))),
-                changes.param(Bind::Text(Some(r.to_json(None).to_string()))),
-                changes.param(Bind::Int(Some(ms(r.updated_at)))),
-            ];
-            rows.push(format!(
-                "({}, {}, {}, {}, 'upsert', {}, {}, {})",
-                ps[0], ps[1], ps[2], ps[3], ps[4], ps[5], ps[5]
-            ));
-        }
-        changes.push(&format!(
-            "insert into record_changes (account_id, module, seq, record_id, op, record, created_at, updated_at) values {}",
-            rows.join(", ")
+    snapshots: &[String],
+    after: i64,
+) -> Sql {
+    let mut changes = Sql::default();
+    let account = changes.param(Bind::Text(Some(account_id.to_owned())));
+    let m = changes.param(Bind::Text(Some(module.name().to_owned())));
+    let mut rows = Vec::with_capacity(records.len());
+    for (i, (r, json)) in records.iter().zip(snapshots).enumerate() {
+        let seq = changes.param(Bind::Int(Some(after + 1 + i as i64)));
+        let id = changes.param(Bind::Text(Some(r.id.clone())));
+        let record = changes.param(Bind::Text(Some(json.clone())));
+        let at = changes.param(Bind::Int(Some(ms(r.updated_at))));
+        rows.push(format!(
+            "({account}, {m}, {seq}, {id}, 'upsert', {record}, {at}, {at})"
         ));
-        changes.query().execute(&mut *conn).await.map_err(err)?;
-        Ok(())
-    })
+    }
+    changes.push(&format!(
+        "insert into record_changes (account_id, module, seq, record_id, op, record, created_at, updated_at) values {}",
+        rows.join(", ")
+    ));
+    changes
 }
 
 /// Why a conditional write touched no row: the record is gone, or its version moved.

@@ -12,8 +12,9 @@ use switchboard_core::records::query::{column, ColumnKind};
 use switchboard_core::records::{FieldType, FieldValue, Module, Record, RecordQuery};
 use switchboard_core::store::StoreResult;
 
-/// Items per statement: four parameters each, well under both backends'
-/// limits on parameters per statement.
+/// Items per statement: six parameters each on SQLite (its placeholders are
+/// anonymous there, so the account and module repeat), 30,000 in all: under
+/// SQLite's limit of 32,766 parameters per statement and PostgreSQL's 65,535.
 const ITEMS_PER_STATEMENT: usize = 5000;
 
 /// Write the list items of `records` (one module and account, new or just
@@ -25,6 +26,22 @@ pub(super) async fn write_items(
     records: &[Record],
     replace: bool,
 ) -> StoreResult<()> {
+    let inserts = item_inserts(module, account_id, records);
+    on_conn!(conn.into(), conn => {
+        if replace {
+            for r in records {
+                delete_items_in(&mut *conn, module, &r.id).await?;
+            }
+        }
+        for insert in &inserts {
+            insert.query().execute(&mut *conn).await.map_err(err)?;
+        }
+        Ok(())
+    })
+}
+
+/// The inserts of the list items of `records` (one module and account).
+pub(super) fn item_inserts(module: Module, account_id: &str, records: &[Record]) -> Vec<Sql> {
     let lists = module
         .fields()
         .iter()
@@ -43,13 +60,9 @@ pub(super) async fn write_items(
             }
         }
     }
-    on_conn!(conn.into(), conn => {
-        if replace {
-            for r in records {
-                delete_items_in(&mut *conn, module, &r.id).await?;
-            }
-        }
-        for chunk in items.chunks(ITEMS_PER_STATEMENT) {
+    items
+        .chunks(ITEMS_PER_STATEMENT)
+        .map(|chunk| {
             let mut insert = Sql::default();
             let account = insert.param(Bind::Text(Some(account_id.to_owned())));
             let m = insert.param(Bind::Text(Some(module.name().to_owned())));
@@ -69,10 +82,9 @@ pub(super) async fn write_items(
                  values {} on conflict do nothing",
                 rows.join(", ")
             ));
-            insert.query().execute(&mut *conn).await.map_err(err)?;
-        }
-        Ok(())
-    })
+            insert
+        })
+        .collect()
 }
 
 /// Drop a record's list items (it was deleted, or is being rewritten).

@@ -12,11 +12,12 @@ mod sql;
 use crate::rows::{ms, time};
 use crate::{err, SqlStore};
 use async_trait::async_trait;
-use changes::{append_change, append_upsert, append_upserts, missed};
+use changes::{append_change, append_upsert, claim_created, missed, upsert_rows};
 use chrono::{DateTime, Utc};
 use filter::where_clause;
 use list_items::{
-    delete_items_in, membership_count, membership_page, single_membership, write_items,
+    delete_items_in, item_inserts, membership_count, membership_page, single_membership,
+    write_items,
 };
 use row::{columns, decode};
 use sql::{insert_rows, update_row, Bind, Sql};
@@ -27,8 +28,12 @@ use switchboard_core::records::{
 };
 use switchboard_core::store::{StoreError, StoreResult};
 
-/// Rows per statement of a bulk insert (see `insert_records_bulk`).
-const BULK_ROWS_PER_STATEMENT: usize = 16;
+/// Rows per statement of a bulk insert: with anonymous placeholders on
+/// SQLite (see `Sql::query`) a statement's cost grows with its rows only, so
+/// fewer, larger statements save the per-statement round trips to the
+/// driver's worker thread (200 contacts: 6,000 parameters, under both
+/// backends' limits).
+const BULK_ROWS_PER_STATEMENT: usize = 200;
 
 /// A page of the module table, newest first, filtered by `where_clause`.
 fn table_page(module: Module, account_id: &str, q: &RecordQuery) -> StoreResult<Sql> {
@@ -279,22 +284,35 @@ impl RecordStore for SqlStore {
                 "a bulk insert takes records of one module and account".into(),
             ));
         }
-        // SQLite finds each bound parameter's index by walking the list of
-        // names, so one statement of N parameters costs O(N²): 500 contacts
-        // in one insert spent 73% of the seeding CPU there. Statements of a
-        // few dozen rows, in one transaction, keep that negligible.
-        let chunks: Vec<(&[Record], Sql)> = records
-            .chunks(BULK_ROWS_PER_STATEMENT)
-            .map(|chunk| (chunk, insert_rows(module, chunk)))
+        let per_statement = BULK_ROWS_PER_STATEMENT;
+        // Built once: the feed and the webhook events carry the same JSON.
+        let snapshots: Vec<String> = records
+            .iter()
+            .map(|r| r.to_json(None).to_string())
             .collect();
         with_retry!(async {
             on_pool!(self.writer, db => {
                 let mut tx = db.begin().await.map_err(err)?;
-                for (chunk, insert) in &chunks {
-                    insert.query().execute(&mut *tx).await.map_err(err)?;
-                    write_items(&mut tx, module, &account_id, chunk, false).await?;
-                    append_upserts(&mut tx, module, &account_id, chunk).await?;
+                let after = claim_created(&mut tx, module, &account_id, records).await?;
+                let statements = records
+                    .chunks(per_statement)
+                    .zip(snapshots.chunks(per_statement))
+                    .enumerate()
+                    .flat_map(|(i, (chunk, json))| {
+                        let seq = after + (i * per_statement) as i64;
+                        let mut all = vec![
+                            insert_rows(module, chunk),
+                            upsert_rows(module, &account_id, chunk, json, seq),
+                        ];
+                        all.extend(item_inserts(module, &account_id, chunk));
+                        all
+                    });
+                for statement in statements {
+                    statement.query().execute(&mut *tx).await.map_err(err)?;
                 }
+                // Their webhook events, in the same transaction (SPEC S9).
+                crate::webhooks::records_created_in(&mut tx, module, &account_id, records, &snapshots)
+                    .await?;
                 tx.commit().await.map_err(err)
             })
         })

@@ -5,6 +5,7 @@ use super::row::columns;
 use crate::rows::ms;
 use sqlx::query::Query;
 use sqlx::{Database, Encode, Type};
+use std::sync::OnceLock;
 use switchboard_core::records::{FieldType, FieldValue, Module, Record};
 
 /// A value to bind, typed so that NULLs carry the column's type.
@@ -20,6 +21,9 @@ pub(super) enum Bind {
 pub(super) struct Sql {
     text: String,
     binds: Vec<Bind>,
+    /// The text with anonymous `?` placeholders for SQLite, and which bind
+    /// each one takes (see `anonymous`).
+    sqlite: OnceLock<(String, Vec<usize>)>,
 }
 
 impl Sql {
@@ -40,8 +44,18 @@ impl Sql {
         Option<i64>: Encode<'q, DB> + Type<DB>,
         f64: Encode<'q, DB> + Type<DB>,
     {
-        let mut q = sqlx::query(&self.text);
-        for b in &self.binds {
+        let (text, order) = if DB::NAME == "SQLite" {
+            let (text, order) = self.sqlite.get_or_init(|| anonymous(&self.text));
+            (text.as_str(), Some(order))
+        } else {
+            (self.text.as_str(), None)
+        };
+        let mut q = sqlx::query(text);
+        let binds: Box<dyn Iterator<Item = &Bind>> = match order {
+            Some(order) => Box::new(order.iter().map(|&i| &self.binds[i])),
+            None => Box::new(self.binds.iter()),
+        };
+        for b in binds {
             q = match b {
                 Bind::Text(v) => q.bind(v.as_deref()),
                 Bind::Int(v) => q.bind(*v),
@@ -50,6 +64,34 @@ impl Sql {
         }
         q
     }
+}
+
+/// `$n` placeholders rewritten as `?`, with the bind each takes, in order.
+/// SQLite finds a named parameter's number by walking the list of names at
+/// every bind, so N `$n` cost O(N²) per execution (8% of the seed's CPU at
+/// 16 rows per statement, 73% at 500); anonymous ones are bound directly.
+/// Outside string literals, the text holds `$` only in placeholders.
+fn anonymous(text: &str) -> (String, Vec<usize>) {
+    let mut out = String::with_capacity(text.len());
+    let mut order = Vec::new();
+    let mut quoted = false;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\'' {
+            quoted = !quoted;
+        }
+        if c != '$' || quoted || !chars.peek().is_some_and(char::is_ascii_digit) {
+            out.push(c);
+            continue;
+        }
+        let mut n = 0usize;
+        while let Some(d) = chars.next_if(char::is_ascii_digit) {
+            n = n * 10 + (d as usize - '0' as usize);
+        }
+        out.push('?');
+        order.push(n - 1);
+    }
+    (out, order)
 }
 
 pub(super) fn bind_of(ty: FieldType, v: Option<&FieldValue>) -> Bind {
@@ -122,4 +164,16 @@ pub(super) fn update_row(record: &Record, expected_version: i64) -> Sql {
         sets.join(", ")
     ));
     update
+}
+
+#[cfg(test)]
+mod tests {
+    use super::anonymous;
+
+    #[test]
+    fn placeholders_become_anonymous_in_order_of_use() {
+        let (text, order) = anonymous("insert into t values ($1, $2, 'a$1', $10, $2)");
+        assert_eq!(text, "insert into t values (?, ?, 'a$1', ?, ?)");
+        assert_eq!(order, [0, 1, 9, 1]);
+    }
 }
