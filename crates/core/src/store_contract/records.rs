@@ -235,11 +235,29 @@ pub(super) async fn records_and_their_feed(store: &dyn Store) {
     // The unfiltered total is kept with every write (replays, updates and
     // refused deletes leave it alone): it equals a count over the rows, and
     // a bulk insert moves it too.
+    // Enough rows to span several of a backend's multi-row statements.
     let (kept, counted) = contact_totals(store, &a.id).await;
     assert_eq!(kept, counted);
-    let bulk: Vec<Record> = (0..3)
+    let before = store
+        .list_changes(Module::Contacts, &a.id, 0, 10_000)
+        .await
+        .unwrap();
+    let bulk: Vec<Record> = (0..450)
         .map(|i| record("Bulk", t0 + Duration::seconds(10 + i)))
         .collect();
     store.insert_records_bulk(&bulk).await.unwrap();
-    assert_eq!(contact_totals(store, &a.id).await, (kept + 3, kept + 3));
+    assert_eq!(contact_totals(store, &a.id).await, (kept + 450, kept + 450));
+    let feed = store
+        .list_changes(Module::Contacts, &a.id, 0, 10_000)
+        .await
+        .unwrap();
+    let added = &feed[before.len()..];
+    assert_eq!(added.len(), 450);
+    assert!(
+        feed.windows(2).all(|w| w[1].seq == w[0].seq + 1),
+        "bulk changes continue the sequence"
+    );
+    let ids: Vec<&str> = added.iter().map(|c| c.record_id.as_str()).collect();
+    let want: Vec<&str> = bulk.iter().map(|r| r.id.as_str()).collect();
+    assert_eq!(ids, want, "one change per record, in order");
 }
