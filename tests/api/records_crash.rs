@@ -102,7 +102,13 @@ async fn every_acknowledged_write_is_there_after_a_sigkill() {
             ))
         })
         .collect();
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    // Kill once enough writes were acknowledged to mean something (a slow,
+    // busy machine takes longer to get there), or after 20 s regardless.
+    let started = std::time::Instant::now();
+    while acks.lock().unwrap().created.len() < 100 && started.elapsed() < Duration::from_secs(20) {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
     server.kill();
     for w in writers {
         w.await.unwrap();
