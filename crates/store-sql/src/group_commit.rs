@@ -25,10 +25,12 @@ const QUEUE: usize = 4096;
 
 pub(crate) type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
-/// Runs one job's statements on the (transaction's) connection. `Ok(false)`
-/// is a job that chose to write nothing (a lost race), not a failure.
+/// Runs a group of jobs' statements on the transaction's connection (one
+/// multi-row statement for all of them, where it can), answering for each
+/// job in order. `false` is a job that chose to write nothing (a lost race),
+/// not a failure.
 pub(crate) type Run<J> =
-    for<'a> fn(&'a mut SqliteConnection, &'a J) -> BoxFuture<'a, StoreResult<bool>>;
+    for<'a> fn(&'a mut SqliteConnection, &'a [&'a J]) -> BoxFuture<'a, StoreResult<Vec<bool>>>;
 
 type Reply = oneshot::Sender<StoreResult<bool>>;
 
@@ -94,10 +96,7 @@ async fn commit_batches<J>(writer: SqlitePool, run: Run<J>, mut queue: mpsc::Rec
 /// The jobs in one transaction: every one committed, or none.
 async fn together<J>(writer: &SqlitePool, run: Run<J>, jobs: &[&J]) -> StoreResult<Vec<bool>> {
     let mut tx = writer.begin().await.map_err(err)?;
-    let mut done = Vec::with_capacity(jobs.len());
-    for job in jobs {
-        done.push(run(&mut tx, job).await?);
-    }
+    let done = run(&mut tx, jobs).await?;
     tx.commit().await.map_err(err)?;
     Ok(done)
 }

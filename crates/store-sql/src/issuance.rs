@@ -6,10 +6,11 @@
 use crate::db::{Conn, Pool};
 use crate::group_commit::{BoxFuture, GroupCommit};
 use crate::rows::ms;
-use crate::tokens::insert_token;
+use crate::tokens::{insert_token, insert_tokens_sqlite};
 use crate::{err, SqlStore};
 use chrono::{DateTime, Utc};
 use sqlx::SqliteConnection;
+use std::collections::HashMap;
 use switchboard_core::store::{StoreResult, TokenRecord};
 
 pub(crate) struct Issue {
@@ -32,41 +33,90 @@ pub(crate) fn start_issuer(writer: &Pool) -> Option<Issuer> {
 
 fn issue_on_sqlite<'a>(
     c: &'a mut SqliteConnection,
-    job: &'a Issue,
-) -> BoxFuture<'a, StoreResult<bool>> {
-    Box::pin(issue_in(c, job))
+    jobs: &'a [&'a Issue],
+) -> BoxFuture<'a, StoreResult<Vec<bool>>> {
+    Box::pin(issue_group(c, jobs))
 }
 
-/// `false`: the claim was lost, and nothing was written.
+/// A group commit's issuances: the claims, then every winner's tokens in
+/// multi-row inserts, then each grant's last use once. (No claim can be of
+/// a token issued in the same group: its client has not received it yet.)
+async fn issue_group(c: &mut SqliteConnection, jobs: &[&Issue]) -> StoreResult<Vec<bool>> {
+    let mut won = Vec::with_capacity(jobs.len());
+    for job in jobs {
+        won.push(match &job.claim {
+            Some((claim, id)) => claimed(&mut *c, claim, id, job.now).await?,
+            None => true,
+        });
+    }
+    let winners: Vec<&Issue> = jobs
+        .iter()
+        .zip(&won)
+        .filter(|(_, won)| **won)
+        .map(|(job, _)| *job)
+        .collect();
+    let tokens: Vec<&TokenRecord> = winners.iter().flat_map(|job| &job.tokens).collect();
+    insert_tokens_sqlite(&mut *c, &tokens).await?;
+    let mut latest: HashMap<&str, DateTime<Utc>> = HashMap::new();
+    for job in &winners {
+        let at = latest.entry(job.grant_id.as_str()).or_insert(job.now);
+        *at = (*at).max(job.now);
+    }
+    for (grant_id, now) in latest {
+        touch_grant(&mut *c, grant_id, now).await?;
+    }
+    Ok(won)
+}
+
+/// One issuance; `false`: the claim was lost, and nothing was written.
 async fn issue_in(conn: impl Into<Conn<'_>>, job: &Issue) -> StoreResult<bool> {
     on_conn!(conn.into(), conn => {
         if let Some((claim, id)) = &job.claim {
-            let claimed = sqlx::query(claim)
-                .bind(ms(job.now))
-                .bind(id)
-                .execute(&mut *conn)
-                .await
-                .map_err(err)?;
-            if claimed.rows_affected() != 1 {
+            if !claimed(&mut *conn, claim, id, job.now).await? {
                 return Ok(false);
             }
         }
         for t in &job.tokens {
             insert_token(&mut *conn, t).await?;
         }
-        // Like a token's last use, written at most once a minute.
-        sqlx::query(
-            "update oauth_grants set last_used_at = $1, updated_at = $1 \
-             where id = $2 and (last_used_at is null or last_used_at < $3)",
-        )
-        .bind(ms(job.now))
-        .bind(&job.grant_id)
-        .bind(ms(job.now) - 60_000)
-        .execute(&mut *conn)
-        .await
-        .map_err(err)?;
+        touch_grant(&mut *conn, &job.grant_id, job.now).await?;
         Ok(true)
     })
+}
+
+/// Run the claim (binding `now`, `id`); `true` if it changed exactly one row.
+async fn claimed(
+    conn: impl Into<Conn<'_>>,
+    claim: &str,
+    id: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<bool> {
+    on_conn!(conn.into(), conn => sqlx::query(claim)
+        .bind(ms(now))
+        .bind(id)
+        .execute(conn)
+        .await
+        .map(|done| done.rows_affected() == 1)
+        .map_err(err))
+}
+
+/// Like a token's last use, written at most once a minute.
+async fn touch_grant(
+    conn: impl Into<Conn<'_>>,
+    grant_id: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    on_conn!(conn.into(), conn => sqlx::query(
+        "update oauth_grants set last_used_at = $1, updated_at = $1 \
+         where id = $2 and (last_used_at is null or last_used_at < $3)",
+    )
+    .bind(ms(now))
+    .bind(grant_id)
+    .bind(ms(now) - 60_000)
+    .execute(conn)
+    .await
+    .map(|_| ())
+    .map_err(err))
 }
 
 impl SqlStore {

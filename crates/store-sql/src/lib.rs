@@ -195,13 +195,13 @@ async fn open_sqlite(url: &str, settings: &PoolSettings) -> StoreResult<(Pool, P
     let pool = SqlitePoolOptions::new()
         .acquire_timeout(settings.acquire_timeout)
         .test_before_acquire(false);
-    // The writer's page cache (64 MiB, the default is 2 MiB) holds the index
-    // pages a write transaction touches: with less, a bulk insert evicted
-    // and re-read them from the file, several times per transaction.
+    // SQLite's default page cache (2 MiB) per connection: a larger one for
+    // the writer (64 MiB) helped bulk inserts, but filled up under a token
+    // load and took RSS past 64 MiB (bench/peers.sh).
     let writer = pool
         .clone()
         .max_connections(1)
-        .connect_with(options.clone().pragma("cache_size", "-65536"))
+        .connect_with(options.clone())
         .await
         .map_err(err)?;
     let readers = pool

@@ -7,6 +7,7 @@ use crate::rows::*;
 use crate::{err, SqlStore};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use sqlx::SqliteConnection;
 use switchboard_core::audit::AuditEntry;
 use switchboard_core::store::*;
 use switchboard_core::token::TokenHash;
@@ -135,6 +136,50 @@ impl TokenStore for SqlStore {
         })
         .await
     }
+}
+
+/// Rows per multi-row insert: 16 parameters a row, well under SQLite's limit.
+const TOKENS_PER_STATEMENT: usize = 64;
+
+/// SQLite: tokens in multi-row inserts (a group commit's), with anonymous
+/// placeholders, which SQLite binds without looking names up.
+pub(crate) async fn insert_tokens_sqlite(
+    c: &mut SqliteConnection,
+    tokens: &[&TokenRecord],
+) -> StoreResult<()> {
+    for chunk in tokens.chunks(TOKENS_PER_STATEMENT) {
+        let mut sql = String::from(
+            "insert into tokens (id, account_id, kind, token_hash, private_app_id, user_id, created_at, \
+             updated_at, last_used_at, expires_at, revoked_at, grant_id, family_id, scopes, rotated_at, \
+             family_started_at) values ",
+        );
+        for i in 0..chunk.len() {
+            sql.push_str(if i == 0 { "" } else { ", " });
+            sql.push_str("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        }
+        let mut q = sqlx::query(&sql);
+        for t in chunk {
+            q = q
+                .bind(&t.id)
+                .bind(&t.account_id)
+                .bind(t.kind.as_str())
+                .bind(t.hash.as_str())
+                .bind(&t.private_app_id)
+                .bind(&t.user_id)
+                .bind(ms(t.created_at))
+                .bind(ms(t.created_at))
+                .bind(t.last_used_at.map(ms))
+                .bind(t.expires_at.map(ms))
+                .bind(t.revoked_at.map(ms))
+                .bind(&t.grant_id)
+                .bind(&t.family_id)
+                .bind(t.scopes.as_ref().map(|s| s.to_spaced()))
+                .bind(t.rotated_at.map(ms))
+                .bind(t.family_started_at.map(ms));
+        }
+        q.execute(&mut *c).await.map_err(err)?;
+    }
+    Ok(())
 }
 
 pub(crate) async fn insert_token(conn: impl Into<Conn<'_>>, t: &TokenRecord) -> StoreResult<()> {
