@@ -207,8 +207,11 @@ fn parse_value(name: &'static str, ty: FieldType, value: &Value) -> Result<Field
         }
         FieldType::Url => {
             let s = text(value)?;
+            // Written out as `http(s)://`, and parsed as the WHATWG URL
+            // standard does (a host required). Kept exactly as given, so no
+            // whitespace the parser would have trimmed.
             let ok = (s.starts_with("https://") || s.starts_with("http://"))
-                && s.len() > "https://".len()
+                && url::Url::parse(&s).is_ok_and(|u| u.has_host())
                 && !s.chars().any(|c| c.is_whitespace() || c.is_control());
             if ok {
                 Ok(FieldValue::Text(s))
@@ -296,6 +299,28 @@ mod tests {
             );
         }
         assert!(parse_body(Module::Contacts, &json!([1]), BodyMode::Create).is_err());
+        for bad in [
+            "http://",
+            "https://",
+            "http:/a.example",
+            "ftp://a.example",
+            " http://a.example",
+            "http://a b",
+        ] {
+            let body = json!({"direction": "inbound", "recordingUrl": bad});
+            assert!(
+                parse_body(Module::Calls, &body, BodyMode::Create).is_err(),
+                "{bad}"
+            );
+        }
+        // Short but absolute (schemathesis found `http://0` refused).
+        for good in ["http://0", "https://a.example/r.mp3", "http://[::1]:8080/x"] {
+            let body = json!({"direction": "inbound", "recordingUrl": good});
+            assert!(
+                parse_body(Module::Calls, &body, BodyMode::Create).is_ok(),
+                "{good}"
+            );
+        }
     }
 
     #[test]
