@@ -1,69 +1,15 @@
 //! Accounts (tenants), users, roles, sign-up and sign-in.
 
+pub use crate::model::account::{Account, Role, User};
 pub use crate::password::{NewPassword, MAX_PASSWORD_BYTES, MIN_PASSWORD_CHARS};
 
-use crate::audit::AuditEntry;
 use crate::error::{Error, Result};
 use crate::ids::new_id;
+use crate::model::audit::AuditEntry;
 use crate::password::{dummy_hash, hash_password, verify_password};
 use crate::services::Services;
 use crate::store::{Constraint, StoreError};
-use chrono::{DateTime, Utc};
 use secrecy::SecretString;
-
-#[derive(Debug, Clone)]
-pub struct Account {
-    pub id: String,
-    pub name: String,
-    pub created_at: DateTime<Utc>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Role {
-    Admin,
-    Member,
-}
-
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Admin => "admin",
-            Role::Member => "member",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Role> {
-        match s {
-            "admin" => Some(Role::Admin),
-            "member" => Some(Role::Member),
-            _ => None,
-        }
-    }
-}
-
-#[derive(Clone)]
-pub struct User {
-    pub id: String,
-    pub account_id: String,
-    pub email: String,
-    pub name: String,
-    pub password_hash: String,
-    pub role: Role,
-    pub active: bool,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
-impl std::fmt::Debug for User {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("User")
-            .field("id", &self.id)
-            .field("account_id", &self.account_id)
-            .field("role", &self.role)
-            .field("active", &self.active)
-            .finish_non_exhaustive()
-    }
-}
 
 /// An email address as users type it, checked and with its case-folded key.
 #[derive(Debug, Clone, PartialEq, Eq)]

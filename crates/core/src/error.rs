@@ -52,11 +52,13 @@ impl Error {
     }
 }
 
-impl From<crate::store::StoreError> for Error {
-    fn from(e: crate::store::StoreError) -> Self {
+impl From<crate::store::error::StoreError> for Error {
+    fn from(e: crate::store::error::StoreError) -> Self {
         match e {
-            crate::store::StoreError::NotFound => Error::NotFound("record"),
-            crate::store::StoreError::Unavailable(why) => Error::Unavailable(why.to_string()),
+            crate::store::error::StoreError::NotFound => Error::NotFound("record"),
+            crate::store::error::StoreError::Unavailable(why) => {
+                Error::Unavailable(why.to_string())
+            }
             other => Error::Internal(Box::new(other)),
         }
     }

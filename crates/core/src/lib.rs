@@ -6,7 +6,6 @@
 //! storage through the [`store::Store`] port.
 
 pub mod account;
-pub mod account_settings;
 pub mod audit;
 pub mod clock;
 pub mod console_reveal;
@@ -14,24 +13,23 @@ pub mod error;
 pub mod filter;
 pub mod ids;
 pub mod logo;
+pub mod maintenance;
+pub mod model;
 pub mod oauth;
 pub mod password;
 pub mod password_reset;
 pub mod principal;
 pub mod private_app;
 pub mod records;
-pub mod scope;
 pub mod secret_box;
 pub mod services;
 pub mod session;
 pub mod store;
 #[cfg(feature = "test-support")]
 pub mod store_contract;
-#[cfg(feature = "test-support")]
-mod store_contract_settings;
 pub mod throttle;
-pub mod token;
 pub mod webhooks;
 
 pub use error::{Error, Result};
+pub use model::{scope, token};
 pub use services::Services;

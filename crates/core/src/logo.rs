@@ -2,34 +2,16 @@
 //! checked by decoding the image — never by file name or the client's
 //! content type.
 
-use crate::audit::AuditEntry;
 use crate::error::{Error, Result};
 use crate::ids::new_id;
+use crate::model::audit::AuditEntry;
+pub use crate::model::logo::{Logo, LogoOwner};
 use crate::services::Services;
-use chrono::{DateTime, Utc};
 use image::{ImageFormat, ImageReader};
 use std::io::Cursor;
 
 pub const MAX_BYTES: usize = 256 * 1024;
 pub const MAX_SIDE: u32 = 1024;
-
-#[derive(Clone)]
-pub struct Logo {
-    pub id: String,
-    pub account_id: String,
-    pub content_type: &'static str,
-    pub bytes: Vec<u8>,
-    pub created_at: DateTime<Utc>,
-}
-
-impl std::fmt::Debug for Logo {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Logo")
-            .field("id", &self.id)
-            .field("content_type", &self.content_type)
-            .finish_non_exhaustive()
-    }
-}
 
 pub fn content_type_of(format: ImageFormat) -> Option<&'static str> {
     match format {
@@ -69,13 +51,6 @@ pub fn validate(bytes: &[u8]) -> Result<&'static str> {
     image::load_from_memory(bytes)
         .map_err(|_| invalid("is not a valid image (it does not decode)".into()))?;
     Ok(content_type)
-}
-
-/// Which kind of app a logo belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LogoOwner {
-    PrivateApp,
-    OAuthApp,
 }
 
 impl LogoOwner {

@@ -3,32 +3,15 @@
 //! for one use. Setting the password ends every session of that user.
 
 use crate::account::{NewPassword, User};
-use crate::audit::AuditEntry;
 use crate::error::{Error, Result};
+use crate::model::audit::AuditEntry;
+pub use crate::model::session::PasswordReset;
 use crate::password::hash_password;
 use crate::services::Services;
 use crate::token::{random_secret, TokenHash};
 use chrono::{DateTime, Duration, Utc};
 
 pub const RESET_LIFETIME_HOURS: i64 = 24;
-
-#[derive(Debug, Clone)]
-pub struct PasswordReset {
-    pub token_hash: TokenHash,
-    pub account_id: String,
-    pub user_id: String,
-    /// Who asked for it (`user:<id>`).
-    pub created_by: String,
-    pub created_at: DateTime<Utc>,
-    pub expires_at: DateTime<Utc>,
-    pub used_at: Option<DateTime<Utc>>,
-}
-
-impl PasswordReset {
-    pub fn is_usable(&self, now: DateTime<Utc>) -> bool {
-        self.used_at.is_none() && now < self.expires_at
-    }
-}
 
 /// The secret of a new link (goes into the URL once, never stored) and when it expires.
 pub struct ResetLink {

@@ -2,9 +2,10 @@
 //! Scope changes apply to the existing token at once, because a token's
 //! scopes are read from its app on every request.
 
-use crate::audit::AuditEntry;
 use crate::error::{Error, Result};
 use crate::ids::new_id;
+use crate::model::audit::AuditEntry;
+pub use crate::model::private_app::PrivateApp;
 use crate::scope::{Scope, ScopeSet};
 use crate::services::Services;
 use crate::store::{OldTokens, PrivateAppView, TokenRecord};
@@ -16,23 +17,6 @@ pub const DESCRIPTION_MAX: usize = 500;
 pub const EXPIRY_CHOICES_DAYS: [u32; 3] = [30, 90, 365];
 /// Rotation grace period: 0 to 7 days.
 pub const MAX_GRACE_SECS: u32 = 7 * 24 * 3600;
-
-#[derive(Debug, Clone)]
-pub struct PrivateApp {
-    pub id: String,
-    pub account_id: String,
-    pub name: String,
-    pub description: String,
-    pub scopes: ScopeSet,
-    pub logo_id: Option<String>,
-    /// Lifetime given to each token of this app (also to rotated ones).
-    pub expires_in_days: Option<u32>,
-    /// The newest token; older ones may live on through a rotation grace period.
-    pub current_token_id: String,
-    pub created_by: String,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
 
 /// Parsed input for a new Private App.
 pub struct NewPrivateApp {

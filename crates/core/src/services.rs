@@ -2,7 +2,7 @@
 //! Each feature module adds its operations in its own `impl Services` block.
 
 use crate::clock::Clock;
-use crate::oauth::OAuthSettings;
+use crate::oauth::settings::OAuthSettings;
 use crate::secret_box::ServerKey;
 use crate::store::Store;
 use crate::throttle::SignInThrottle;
@@ -15,7 +15,7 @@ pub struct Services {
     pub oauth: OAuthSettings,
     /// Seals OAuth client secrets; `None` in tools that never touch them.
     pub server_key: Option<ServerKey>,
-    pub webhooks: crate::webhooks::WebhookSettings,
+    pub webhooks: crate::webhooks::settings::WebhookSettings,
     /// When this node last recorded each token's use: look-ups may come from
     /// a cache whose `last_used_at` is older than the database's.
     pub(crate) token_touches: moka::sync::Cache<String, chrono::DateTime<chrono::Utc>>,
@@ -29,7 +29,7 @@ impl Services {
             sign_in_throttle: SignInThrottle::default(),
             oauth: OAuthSettings::default(),
             server_key: None,
-            webhooks: crate::webhooks::WebhookSettings::default(),
+            webhooks: crate::webhooks::settings::WebhookSettings::default(),
             token_touches: moka::sync::Cache::builder()
                 .max_capacity(100_000)
                 .time_to_idle(std::time::Duration::from_secs(600))
@@ -42,34 +42,5 @@ impl Services {
         self.oauth = settings;
         self.server_key = Some(key);
         self
-    }
-}
-
-impl Services {
-    /// Periodic upkeep: purge expired sessions, idempotency keys, consent
-    /// transactions, authorization codes, OAuth tokens expired or revoked
-    /// longer than the retention window ago, and webhook events delivered (or
-    /// given up) and log rows older than `webhooks::HISTORY_DAYS`; refresh
-    /// planner statistics. Safe to run on every node at once.
-    pub async fn maintain(&self) -> crate::Result<u64> {
-        use crate::session::{ABSOLUTE_TIMEOUT_DAYS, IDLE_TIMEOUT_HOURS};
-        use chrono::Duration;
-        let now = self.clock.now();
-        let purged = self
-            .store
-            .purge_expired(
-                now - Duration::hours(IDLE_TIMEOUT_HOURS),
-                now - Duration::days(ABSOLUTE_TIMEOUT_DAYS),
-                now - Duration::hours(crate::records::IDEMPOTENCY_HOURS),
-                now - self.oauth.token_retention,
-                now,
-            )
-            .await?;
-        let webhooks = self
-            .store
-            .purge_webhook_history(now - Duration::days(crate::webhooks::HISTORY_DAYS))
-            .await?;
-        self.store.refresh_statistics(false).await?;
-        Ok(purged + webhooks)
     }
 }

@@ -2,35 +2,17 @@
 //! keeps only its SHA-256, the user, and the session's CSRF token.
 
 use crate::account::{Account, NewPassword, User};
-use crate::audit::AuditEntry;
 use crate::error::{Error, Result};
+use crate::model::audit::AuditEntry;
+pub use crate::model::session::{Session, ABSOLUTE_TIMEOUT_DAYS, IDLE_TIMEOUT_HOURS};
 use crate::password::{hash_password, verify_password};
 use crate::services::Services;
 use crate::token::{random_secret, TokenHash};
-use chrono::{DateTime, Duration, Utc};
+use chrono::Duration;
 use secrecy::SecretString;
 
-pub const IDLE_TIMEOUT_HOURS: i64 = 12;
-pub const ABSOLUTE_TIMEOUT_DAYS: i64 = 7;
 /// `last_seen_at` is written at most this often.
 const TOUCH_INTERVAL_SECS: i64 = 60;
-
-#[derive(Debug, Clone)]
-pub struct Session {
-    pub id_hash: TokenHash,
-    pub user_id: String,
-    pub account_id: String,
-    pub csrf_token: String,
-    pub created_at: DateTime<Utc>,
-    pub last_seen_at: DateTime<Utc>,
-}
-
-impl Session {
-    pub fn is_live(&self, now: DateTime<Utc>) -> bool {
-        now < self.last_seen_at + Duration::hours(IDLE_TIMEOUT_HOURS)
-            && now < self.created_at + Duration::days(ABSOLUTE_TIMEOUT_DAYS)
-    }
-}
 
 /// A signed-in session as handlers see it.
 #[derive(Debug, Clone)]

@@ -7,10 +7,10 @@ use crate::rows::{ms, time};
 use crate::{err, SqlStore};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use switchboard_core::account_settings::AccountSettingsStore;
 use switchboard_core::audit::AuditEntry;
 use switchboard_core::password_reset::PasswordReset;
 use switchboard_core::session::Session;
+use switchboard_core::store::AccountSettingsStore;
 use switchboard_core::store::StoreResult;
 use switchboard_core::token::TokenHash;
 

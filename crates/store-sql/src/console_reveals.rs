@@ -6,7 +6,8 @@ use crate::{err, SqlStore};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::Row;
-use switchboard_core::console_reveal::{ConsoleStore, Reveal};
+use switchboard_core::console_reveal::Reveal;
+use switchboard_core::store::ConsoleStore;
 use switchboard_core::store::StoreResult;
 use switchboard_core::token::TokenHash;
 

@@ -2,38 +2,14 @@
 //! kept twice: sealed under the server key, so admins can view it again, and
 //! as a SHA-256 hash, which is what authentication compares against.
 
-use super::redirect;
-use crate::audit::AuditEntry;
 use crate::error::{Error, Result};
 use crate::ids::new_id;
+use crate::model::audit::AuditEntry;
+pub use crate::model::oauth::{AccessTokenLifetime, ClientType, OAuthApp, Visibility};
+use crate::oauth::redirect;
 use crate::scope::{Scope, ScopeSet};
 use crate::services::Services;
-use crate::token::{random_secret, PlainToken, TokenHash, TokenKind};
-use chrono::{DateTime, Duration, Utc};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Visibility {
-    /// Only users of the owning account may authorize it.
-    Private,
-    /// Users of any account may.
-    Public,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ClientType {
-    /// Has a secret.
-    Confidential,
-    /// Native or browser app: no secret, PKCE required.
-    Public,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AccessTokenLifetime {
-    /// The seed's permanent access token.
-    Never,
-    OneHour,
-    OneDay,
-}
+use crate::token::{random_secret, PlainToken, TokenKind};
 
 macro_rules! string_enum {
     ($t:ty, $field:literal, $($variant:path => $s:literal),+) => {
@@ -59,38 +35,6 @@ string_enum!(Visibility, "visibility", Visibility::Private => "private", Visibil
 string_enum!(ClientType, "clientType", ClientType::Confidential => "confidential", ClientType::Public => "public");
 string_enum!(AccessTokenLifetime, "accessTokenLifetime",
     AccessTokenLifetime::Never => "never", AccessTokenLifetime::OneHour => "1h", AccessTokenLifetime::OneDay => "24h");
-
-impl AccessTokenLifetime {
-    pub fn duration(self) -> Option<Duration> {
-        match self {
-            AccessTokenLifetime::Never => None,
-            AccessTokenLifetime::OneHour => Some(Duration::hours(1)),
-            AccessTokenLifetime::OneDay => Some(Duration::hours(24)),
-        }
-    }
-}
-
-#[derive(Debug, Clone)]
-pub struct OAuthApp {
-    pub id: String,
-    pub account_id: String,
-    pub client_id: String,
-    pub name: String,
-    pub description: String,
-    pub redirect_uris: Vec<String>,
-    pub scopes: ScopeSet,
-    pub visibility: Visibility,
-    pub client_type: ClientType,
-    pub require_pkce: bool,
-    pub access_token_lifetime: AccessTokenLifetime,
-    /// The client secret sealed under the server key (confidential clients).
-    pub secret_sealed: Option<String>,
-    pub secret_hash: Option<TokenHash>,
-    pub logo_id: Option<String>,
-    pub created_by: String,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
 
 /// An app as admins see it: with its secret opened.
 #[derive(Debug, Clone)]
@@ -151,17 +95,6 @@ pub fn parse_scopes<S: AsRef<str>>(names: &[S]) -> Result<ScopeSet> {
         return Err(Error::invalid("scopes", "choose at least one scope"));
     }
     Ok(set)
-}
-
-impl OAuthApp {
-    /// Is PKCE required for this app, given the server-wide setting?
-    pub fn pkce_required(&self, server_wide: bool) -> bool {
-        server_wide || self.require_pkce || self.client_type == ClientType::Public
-    }
-
-    pub fn is_confidential(&self) -> bool {
-        self.client_type == ClientType::Confidential
-    }
 }
 
 impl Services {

@@ -10,10 +10,10 @@ mod check;
 mod code;
 mod consent;
 
-pub use code::AuthCode;
-pub use consent::Consent;
+pub use crate::model::oauth::{AuthCode, Consent};
 
-use super::{OAuthApp, OAuthError};
+use crate::model::oauth::OAuthApp;
+use crate::oauth::error::OAuthError;
 use crate::scope::ScopeSet;
 use crate::services::Services;
 

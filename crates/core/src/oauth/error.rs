@@ -62,8 +62,8 @@ impl From<Error> for OAuthError {
     }
 }
 
-impl From<crate::store::StoreError> for OAuthError {
-    fn from(e: crate::store::StoreError) -> OAuthError {
+impl From<crate::store::error::StoreError> for OAuthError {
+    fn from(e: crate::store::error::StoreError) -> OAuthError {
         OAuthError::from(Error::from(e))
     }
 }

@@ -2,38 +2,10 @@
 //! app's own standing), and the tokens issued under it. Revoking a grant
 //! revokes every token issued under it (SPEC S5.4, S5.7, S8 `grants`).
 
-use crate::audit::AuditEntry;
 use crate::error::{Error, Result};
-use crate::scope::ScopeSet;
+use crate::model::audit::AuditEntry;
+pub use crate::model::oauth::{Grant, GrantView, APP_SUBJECT};
 use crate::services::Services;
-use chrono::{DateTime, Utc};
-
-/// The subject of a `client_credentials` grant: the app itself.
-pub const APP_SUBJECT: &str = "app";
-
-#[derive(Debug, Clone)]
-pub struct Grant {
-    pub id: String,
-    /// The account whose data the grant reaches: the authorizing user's.
-    pub account_id: String,
-    pub app_id: String,
-    pub user_id: Option<String>,
-    /// `user_id`, or [`APP_SUBJECT`]: one grant per app and subject.
-    pub subject: String,
-    pub scopes: ScopeSet,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-    pub last_used_at: Option<DateTime<Utc>>,
-}
-
-/// A live grant with the names the console and the admin API show.
-#[derive(Debug, Clone)]
-pub struct GrantView {
-    pub grant: Grant,
-    pub app_name: String,
-    pub client_id: String,
-    pub user_email: Option<String>,
-}
 
 impl Services {
     /// Live grants in the account; only `user_id`'s when given.

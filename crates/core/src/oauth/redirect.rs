@@ -1,8 +1,8 @@
 //! Redirect URIs: what may be registered, and when a presented one matches
 //! (SPEC S5.1, S5.2; RFC 8252 §7.3 and §8.3; RFC 9700 §4.1).
 
-use super::ClientType;
 use crate::error::{Error, Result};
+use crate::model::oauth::ClientType;
 use url::{Host, Url};
 
 pub const MAX_REDIRECT_URIS: usize = 10;

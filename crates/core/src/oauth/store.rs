@@ -1,10 +1,9 @@
 //! The OAuth part of the storage port (see [`crate::store`]): each method is
 //! one atomic unit of work.
 
-use super::authorize::{AuthCode, Consent};
-use super::grant::{Grant, GrantView};
-use super::OAuthApp;
-use crate::store::{StoreResult, TokenRecord};
+use crate::model::oauth::{AuthCode, Consent, Grant, GrantView, OAuthApp};
+use crate::store::error::StoreResult;
+use crate::store::tokens::TokenRecord;
 use crate::token::TokenHash;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -15,7 +14,7 @@ pub trait OAuthStore: Send + Sync {
     async fn insert_oauth_app(
         &self,
         app: &OAuthApp,
-        audit: &crate::audit::AuditEntry,
+        audit: &crate::model::audit::AuditEntry,
     ) -> StoreResult<()>;
     async fn list_oauth_apps(&self, account_id: &str) -> StoreResult<Vec<OAuthApp>>;
     async fn get_oauth_app(&self, account_id: &str, id: &str) -> StoreResult<Option<OAuthApp>>;
@@ -34,14 +33,14 @@ pub trait OAuthStore: Send + Sync {
     async fn update_oauth_app(
         &self,
         app: &OAuthApp,
-        audit: &crate::audit::AuditEntry,
+        audit: &crate::model::audit::AuditEntry,
     ) -> StoreResult<()>;
     /// Delete the app with its grants, codes and tokens (and its logo).
     async fn delete_oauth_app(
         &self,
         account_id: &str,
         id: &str,
-        audit: &crate::audit::AuditEntry,
+        audit: &crate::model::audit::AuditEntry,
     ) -> StoreResult<bool>;
 
     // the authorization flow
@@ -58,7 +57,7 @@ pub trait OAuthStore: Send + Sync {
     async fn save_grant(
         &self,
         grant: &Grant,
-        audit: &crate::audit::AuditEntry,
+        audit: &crate::model::audit::AuditEntry,
     ) -> StoreResult<Grant>;
     /// Live grants of the account (only `user_id`'s when given).
     async fn list_grants(
@@ -71,7 +70,7 @@ pub trait OAuthStore: Send + Sync {
         &self,
         grant_id: &str,
         now: DateTime<Utc>,
-        audit: &crate::audit::AuditEntry,
+        audit: &crate::model::audit::AuditEntry,
     ) -> StoreResult<()>;
     async fn insert_code(&self, code: &AuthCode) -> StoreResult<()>;
     async fn find_code(&self, code_hash: &TokenHash) -> StoreResult<Option<AuthCode>>;
@@ -105,6 +104,6 @@ pub trait OAuthStore: Send + Sync {
         &self,
         family_id: &str,
         now: DateTime<Utc>,
-        audit: &crate::audit::AuditEntry,
+        audit: &crate::model::audit::AuditEntry,
     ) -> StoreResult<()>;
 }

@@ -14,8 +14,9 @@ mod revocation;
 pub use client_auth::ClientAuth;
 pub use introspection::{Introspection, Introspector};
 
-use super::{OAuthApp, OAuthError};
-use crate::audit::AuditEntry;
+use crate::model::audit::AuditEntry;
+use crate::model::oauth::OAuthApp;
+use crate::oauth::error::OAuthError;
 use crate::scope::ScopeSet;
 use crate::services::Services;
 use crate::token::PlainToken;

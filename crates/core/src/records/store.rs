@@ -3,7 +3,7 @@
 use super::schema::Module;
 use super::values::Record;
 use crate::filter::Expr;
-use crate::store::StoreResult;
+use crate::store::error::StoreResult;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 

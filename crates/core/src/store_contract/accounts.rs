@@ -2,10 +2,10 @@
 //! leaving half an account behind, users are seen only from their own
 //! account, and deactivating a user ends their sessions.
 
-use super::{account, audited, new_account, now, user};
-use crate::account::Role;
+use super::fixtures::{account, audited, new_account, now, user};
 use crate::ids::new_id;
-use crate::session::Session;
+use crate::model::account::Role;
+use crate::model::session::Session;
 use crate::store::{Constraint, Store, StoreError};
 use crate::token::TokenHash;
 use chrono::Duration;

@@ -1,7 +1,7 @@
 //! The audit log: its filters (action, actor, time window, limit, account)
 //! and that an entry commits with the write it records, or neither does.
 
-use super::{app_with_token, audited, new_account, now};
+use super::fixtures::{app_with_token, audited, new_account, now};
 use crate::audit::{AuditEntry, AuditQuery};
 use crate::store::Store;
 use chrono::Duration;

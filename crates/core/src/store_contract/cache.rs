@@ -4,10 +4,8 @@
 //! a change made through one shows on the other only once the other's
 //! cache has been dropped (or its entries have expired).
 
-use super::{audited, now, user};
-use crate::account::Role;
+use super::fixtures::{audited, code, granted_app, now, oauth_token, GrantedApp};
 use crate::ids::new_id;
-use crate::oauth::store_contract::{app, code, grant, oauth_token};
 use crate::store::Store;
 use crate::token::TokenKind;
 use chrono::Duration;
@@ -19,21 +17,12 @@ const FRESH: StdDuration = StdDuration::from_millis(400);
 
 /// `writer` and `node` share a database but not notifications.
 pub async fn issuing_tokens_keeps_cached_lookups(writer: &dyn Store, node: &dyn Store) {
-    let owner = super::account("Cache");
-    let admin = user(&owner, &format!("{}@cache.example", new_id()), Role::Admin);
-    writer
-        .create_account_with_admin(&owner, &admin, &audited(&owner.id))
-        .await
-        .unwrap();
-    let a = app(&owner);
-    writer
-        .insert_oauth_app(&a, &audited(&owner.id))
-        .await
-        .unwrap();
-    let g = writer
-        .save_grant(&grant(&a, &admin, "contacts.read"), &audited(&owner.id))
-        .await
-        .unwrap();
+    let GrantedApp {
+        owner,
+        admin,
+        app: a,
+        grant: g,
+    } = granted_app(writer, "Cache").await;
     let issue = || oauth_token(TokenKind::OAuthAccess, &g, &new_id(), "contacts.read");
     let (cached, cached_rec) = issue();
     writer

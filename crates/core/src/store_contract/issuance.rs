@@ -2,29 +2,15 @@
 //! caller's tokens are stored once its call returns, and one caller's bad
 //! write fails alone, leaving none of its tokens and all of the others'.
 
-use super::{audited, now, user};
-use crate::account::Role;
+use super::fixtures::{granted_app, now, oauth_token, GrantedApp};
 use crate::ids::new_id;
-use crate::oauth::store_contract::{app, grant, oauth_token};
 use crate::store::{Store, TokenRecord};
 use crate::token::{PlainToken, TokenKind};
 
 pub(crate) async fn concurrent_issuance_fails_alone(store: &dyn Store) {
-    let owner = super::account("Issuance");
-    let admin = user(&owner, &format!("{}@issue.example", new_id()), Role::Admin);
-    store
-        .create_account_with_admin(&owner, &admin, &audited(&owner.id))
-        .await
-        .unwrap();
-    let a = app(&owner);
-    store
-        .insert_oauth_app(&a, &audited(&owner.id))
-        .await
-        .unwrap();
-    let g = store
-        .save_grant(&grant(&a, &admin, "contacts.read"), &audited(&owner.id))
-        .await
-        .unwrap();
+    let GrantedApp {
+        owner: _, grant: g, ..
+    } = granted_app(store, "Issuance").await;
     let issue = || oauth_token(TokenKind::OAuthAccess, &g, &new_id(), "contacts.read");
     let (_, taken) = issue();
     store

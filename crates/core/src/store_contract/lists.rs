@@ -2,7 +2,7 @@
 //! write — single and bulk inserts, updates, deletes — and nothing of
 //! another account.
 
-use super::new_account;
+use super::fixtures::new_account;
 use crate::ids::new_id;
 use crate::records::query::parse_filter;
 use crate::records::{FieldValue, Module, Record, RecordQuery};

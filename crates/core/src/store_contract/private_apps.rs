@@ -2,7 +2,7 @@
 //! and delete an app, and how rotation and use change its token (an
 //! earlier expiry stays; `last_used_at` moves at most once a throttle window).
 
-use super::{app_with_token, audited, new_account, now};
+use super::fixtures::{app_with_token, audited, new_account, now};
 use crate::scope::ScopeSet;
 use crate::store::{OldTokens, Store};
 use crate::token::{PlainToken, TokenKind};

@@ -2,7 +2,7 @@
 //! account, filters, versioned updates and deletes, a gapless feed, bulk
 //! inserts, purging, and the kept unfiltered count.
 
-use super::{new_account, now};
+use super::fixtures::{new_account, now};
 use crate::ids::new_id;
 use crate::store::Store;
 use chrono::{DateTime, Duration, Utc};

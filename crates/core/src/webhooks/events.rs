@@ -3,7 +3,7 @@
 //! (`contacts.*`, `security.*`).
 
 use crate::error::{Error, Result};
-use crate::records::Module;
+use crate::records::schema::Module;
 use crate::scope::Scope;
 
 /// What happened to a record.

@@ -7,6 +7,7 @@ pub mod model;
 pub mod payload;
 pub mod retry;
 mod service;
+pub mod settings;
 pub mod signature;
 pub mod ssrf;
 pub mod store;
@@ -16,13 +17,6 @@ pub use events::{EventPattern, EventSet, RecordAction};
 pub use model::*;
 pub use retry::RetryPolicy;
 pub use service::{DELIVERY_LOG_LIMIT, HISTORY_DAYS, SECRET_PREFIX};
+pub use settings::WebhookSettings;
 pub use store::WebhookStore;
 pub use target::TargetUrl;
-
-/// Operator settings for webhooks.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct WebhookSettings {
-    /// `--webhook-allow-private`: targets may be loopback or private addresses.
-    pub allow_private: bool,
-    pub retry: RetryPolicy,
-}

@@ -4,8 +4,8 @@
 
 use super::events::{record_event_type, security_event_for_audit, EventSet, RecordAction};
 use super::model::NewOutboxItem;
-use crate::audit::AuditEntry;
 use crate::ids::new_id;
+use crate::model::audit::AuditEntry;
 use crate::records::Module;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{json, Value};

@@ -3,8 +3,8 @@
 //! change or audited action (see [`super::payload`]).
 
 use super::model::{Attempt, ClaimedBatch, DeliveryLogEntry, Owner, Subscription};
-use crate::audit::AuditEntry;
-use crate::store::StoreResult;
+use crate::model::audit::AuditEntry;
+use crate::store::error::StoreResult;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use tokio::sync::watch;

@@ -3,7 +3,8 @@
 //! then everything else, whose failures go back to the redirect URI.
 
 use super::{valid_pkce_string, AuthorizationRequest, AuthorizeFailure, Prompt};
-use crate::oauth::{redirect, OAuthError};
+use crate::oauth::error::OAuthError;
+use crate::oauth::redirect;
 use crate::services::Services;
 
 /// The parameters, each at most once (RFC 6749 §3.1).
@@ -88,7 +89,7 @@ impl Services {
         let scopes = match one("scope")? {
             None => app.scopes.clone(),
             Some(s) => {
-                let set = crate::oauth::parse_requested_scopes(s).map_err(fail)?;
+                let set = crate::oauth::scope_param::parse_requested_scopes(s).map_err(fail)?;
                 if let Some(extra) = set.iter().find(|s| !app.scopes.contains(*s)) {
                     return Err(fail(OAuthError::invalid_scope(format!(
                         "the app is not registered for the {extra} scope"

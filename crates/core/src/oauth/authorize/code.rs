@@ -3,32 +3,16 @@
 //! belongs to, and the success redirect that carries it.
 
 use super::redirect_with;
-use crate::account::User;
-use crate::audit::AuditEntry;
 use crate::ids::new_id;
-use crate::oauth::grant::Grant;
-use crate::oauth::{OAuthApp, CODE_TTL_MINUTES};
+use crate::model::account::User;
+use crate::model::audit::AuditEntry;
+use crate::model::oauth::OAuthApp;
+use crate::model::oauth::{AuthCode, Grant};
+use crate::oauth::settings::CODE_TTL_MINUTES;
 use crate::scope::ScopeSet;
 use crate::services::Services;
 use crate::token::{random_secret, TokenHash};
-use chrono::{DateTime, Duration, Utc};
-
-/// A stored authorization code (only its hash).
-#[derive(Debug, Clone)]
-pub struct AuthCode {
-    pub id: String,
-    pub code_hash: TokenHash,
-    pub grant_id: String,
-    pub app_id: String,
-    pub user_id: String,
-    pub account_id: String,
-    pub redirect_uri: String,
-    pub scopes: ScopeSet,
-    pub code_challenge: Option<String>,
-    pub created_at: DateTime<Utc>,
-    pub expires_at: DateTime<Utc>,
-    pub used_at: Option<DateTime<Utc>>,
-}
+use chrono::Duration;
 
 impl Services {
     /// Store a code (and the grant, when consent was just given) and build

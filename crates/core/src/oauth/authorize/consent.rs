@@ -2,31 +2,18 @@
 //! transaction bound to the session; then the user's answer to it.
 
 use super::{AuthorizationRequest, AuthorizeFailure, AuthorizeStep, Prompt};
-use crate::account::Role;
 use crate::ids::new_id;
-use crate::oauth::grant::Grant;
-use crate::oauth::{redirect, OAuthError, Visibility, CODE_TTL_MINUTES};
-use crate::scope::{Scope, ScopeSet};
+use crate::model::account::Role;
+use crate::model::oauth::Visibility;
+use crate::model::oauth::{Consent, Grant};
+use crate::oauth::error::OAuthError;
+use crate::oauth::redirect;
+use crate::oauth::settings::CODE_TTL_MINUTES;
+use crate::scope::Scope;
 use crate::services::Services;
 use crate::session::ActiveSession;
 use crate::token::{random_secret, TokenHash};
-use chrono::{DateTime, Duration, Utc};
-
-/// A consent transaction, stored server-side and bound to one session: the
-/// form can only say allow or deny to exactly this.
-#[derive(Debug, Clone)]
-pub struct Consent {
-    pub id_hash: TokenHash,
-    pub session_hash: TokenHash,
-    pub user_id: String,
-    pub app_id: String,
-    pub redirect_uri: String,
-    pub scopes: ScopeSet,
-    pub state: Option<String>,
-    pub code_challenge: Option<String>,
-    pub created_at: DateTime<Utc>,
-    pub expires_at: DateTime<Utc>,
-}
+use chrono::Duration;
 
 impl Services {
     /// The next step for a signed-in user: a remembered grant's code, or consent.

@@ -4,8 +4,9 @@
 
 use super::mint::Family;
 use super::{client_audit, intersect, IssuedTokens, TokenRequest};
+use crate::model::oauth::OAuthApp;
 use crate::oauth::authorize::valid_pkce_string;
-use crate::oauth::{OAuthApp, OAuthError};
+use crate::oauth::error::OAuthError;
 use crate::services::Services;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;

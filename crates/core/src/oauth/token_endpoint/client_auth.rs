@@ -2,7 +2,9 @@
 //! endpoints: `client_secret_basic`, `client_secret_post`, or `none` for
 //! public clients.
 
-use crate::oauth::{ClientType, OAuthApp, OAuthError};
+use crate::model::oauth::ClientType;
+use crate::model::oauth::OAuthApp;
+use crate::oauth::error::OAuthError;
 use crate::services::Services;
 use crate::token::{PlainToken, TokenKind};
 

@@ -4,8 +4,10 @@
 use super::mint::Family;
 use super::{client_audit, narrow, parse_scope_param, IssuedTokens, TokenRequest};
 use crate::ids::new_id;
+use crate::model::oauth::ClientType;
+use crate::model::oauth::OAuthApp;
+use crate::oauth::error::OAuthError;
 use crate::oauth::grant::{Grant, APP_SUBJECT};
-use crate::oauth::{ClientType, OAuthApp, OAuthError};
 use crate::scope::{Scope, ScopeSet};
 use crate::services::Services;
 

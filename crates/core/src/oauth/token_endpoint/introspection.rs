@@ -1,7 +1,8 @@
 //! Token introspection (RFC 7662): whether a token is active, and what it
 //! grants, for its own client or an admin of its account.
 
-use crate::oauth::{OAuthApp, OAuthError};
+use crate::model::oauth::OAuthApp;
+use crate::oauth::error::OAuthError;
 use crate::scope::ScopeSet;
 use crate::services::Services;
 use crate::store::TokenLookup;

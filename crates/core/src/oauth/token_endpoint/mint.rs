@@ -3,7 +3,7 @@
 
 use super::IssuedTokens;
 use crate::ids::new_id;
-use crate::oauth::OAuthApp;
+use crate::model::oauth::OAuthApp;
 use crate::scope::{Scope, ScopeSet};
 use crate::services::Services;
 use crate::store::TokenRecord;

@@ -4,7 +4,8 @@
 
 use super::mint::Family;
 use super::{client_audit, intersect, narrow, parse_scope_param, IssuedTokens, TokenRequest};
-use crate::oauth::{OAuthApp, OAuthError};
+use crate::model::oauth::OAuthApp;
+use crate::oauth::error::OAuthError;
 use crate::scope::ScopeSet;
 use crate::services::Services;
 use crate::token::{PlainToken, TokenKind};

@@ -2,7 +2,8 @@
 //! refresh token takes its whole grant with it).
 
 use super::client_audit;
-use crate::oauth::{OAuthApp, OAuthError};
+use crate::model::oauth::OAuthApp;
+use crate::oauth::error::OAuthError;
 use crate::services::Services;
 use crate::token::{PlainToken, TokenKind};
 

@@ -1,106 +1,14 @@
 //! The OAuth part of the storage contract (see [`crate::store_contract`]).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use super::authorize::{AuthCode, Consent};
-use super::grant::{Grant, APP_SUBJECT};
-use super::{AccessTokenLifetime, ClientType, OAuthApp, Visibility};
-use crate::account::{Account, Role, User};
+use super::fixtures::{app, audited, client, code, grant, now, oauth_token, scopes, user};
 use crate::ids::new_id;
-use crate::scope::ScopeSet;
-use crate::session::Session;
+use crate::model::account::Role;
+use crate::model::oauth::{AccessTokenLifetime, Consent, Grant, APP_SUBJECT};
+use crate::model::session::Session;
 use crate::store::{Store, StoreError, TokenRecord};
-use crate::store_contract::{audited, now, user};
 use crate::token::{PlainToken, TokenHash, TokenKind};
-use chrono::{DateTime, Duration, Utc};
-
-fn scopes(s: &str) -> ScopeSet {
-    ScopeSet::parse_spaced(s).unwrap()
-}
-
-pub(crate) fn app(account: &Account) -> OAuthApp {
-    OAuthApp {
-        id: new_id(),
-        account_id: account.id.clone(),
-        client_id: new_id(),
-        name: "Zap".into(),
-        description: "syncs".into(),
-        redirect_uris: vec!["https://a.example/cb".into(), "http://127.0.0.1/cb".into()],
-        scopes: scopes("contacts.read tickets.read offline_access"),
-        visibility: Visibility::Public,
-        client_type: ClientType::Confidential,
-        require_pkce: false,
-        access_token_lifetime: AccessTokenLifetime::OneHour,
-        secret_sealed: Some("sealed".into()),
-        secret_hash: Some(TokenHash::of("secret")),
-        logo_id: None,
-        created_by: "cli".into(),
-        created_at: now(),
-        updated_at: now(),
-    }
-}
-
-pub(crate) fn grant(app: &OAuthApp, user: &User, scope: &str) -> Grant {
-    Grant {
-        id: new_id(),
-        account_id: user.account_id.clone(),
-        app_id: app.id.clone(),
-        user_id: Some(user.id.clone()),
-        subject: user.id.clone(),
-        scopes: scopes(scope),
-        created_at: now(),
-        updated_at: now(),
-        last_used_at: None,
-    }
-}
-
-pub(crate) fn code(
-    app: &OAuthApp,
-    user: &User,
-    grant: &Grant,
-    expires_at: DateTime<Utc>,
-) -> AuthCode {
-    AuthCode {
-        id: new_id(),
-        code_hash: TokenHash::of(&new_id()),
-        grant_id: grant.id.clone(),
-        app_id: app.id.clone(),
-        user_id: user.id.clone(),
-        account_id: user.account_id.clone(),
-        redirect_uri: "https://a.example/cb".into(),
-        scopes: grant.scopes.clone(),
-        code_challenge: Some("c".repeat(43)),
-        created_at: now(),
-        expires_at,
-        used_at: None,
-    }
-}
-
-pub(crate) fn oauth_token(
-    kind: TokenKind,
-    g: &Grant,
-    family: &str,
-    scope: &str,
-) -> (PlainToken, TokenRecord) {
-    let plain = PlainToken::generate(kind);
-    let rec = TokenRecord {
-        id: new_id(),
-        account_id: g.account_id.clone(),
-        kind,
-        hash: plain.hash(),
-        private_app_id: None,
-        user_id: g.user_id.clone(),
-        created_at: now(),
-        last_used_at: None,
-        expires_at: None,
-        revoked_at: None,
-        grant_id: Some(g.id.clone()),
-        family_id: Some(family.to_owned()),
-        scopes: Some(scopes(scope)),
-        rotated_at: None,
-        family_started_at: Some(now()),
-    };
-    (plain, rec)
-}
+use chrono::Duration;
 
 async fn revoked(store: &dyn Store, t: &PlainToken) -> bool {
     store
@@ -110,73 +18,15 @@ async fn revoked(store: &dyn Store, t: &PlainToken) -> bool {
         .is_none_or(|l| l.token.revoked_at.is_some())
 }
 
-async fn client(store: &dyn Store, client_id: &str) -> Option<(OAuthApp, String)> {
-    store.find_oauth_app_by_client_id(client_id).await.unwrap()
-}
-
-/// Two nodes on one database: a client created, its secret rotated, or the
-/// app deleted through `writer` is seen so by `reader` within SPEC S3's
-/// second, although `reader` had looked the client up just before.
-pub(crate) async fn client_changes_reach_other_nodes(writer: &dyn Store, reader: &dyn Store) {
-    use std::time::{Duration as StdDuration, Instant};
-    async fn within_a_second(
-        reader: &dyn Store,
-        client_id: &str,
-        done: impl Fn(Option<&OAuthApp>) -> bool,
-    ) {
-        let started = Instant::now();
-        loop {
-            let found = client(reader, client_id).await;
-            if done(found.as_ref().map(|(a, _)| a)) {
-                return;
-            }
-            assert!(
-                started.elapsed() < StdDuration::from_secs(1),
-                "the client change did not reach the other node within 1 s"
-            );
-            tokio::time::sleep(StdDuration::from_millis(10)).await;
-        }
-    }
-
-    let owner = crate::store_contract::new_account(writer, "Client Nodes").await;
-    let mut a = app(&owner);
-    assert!(client(reader, &a.client_id).await.is_none());
-    writer
-        .insert_oauth_app(&a, &audited(&a.account_id))
-        .await
-        .unwrap();
-    within_a_second(reader, &a.client_id, |f| f.is_some()).await;
-    for _ in 0..3 {
-        assert!(client(reader, &a.client_id).await.is_some());
-    }
-
-    a.secret_hash = Some(TokenHash::of("rotated on the writer"));
-    writer
-        .update_oauth_app(&a, &audited(&a.account_id))
-        .await
-        .unwrap();
-    within_a_second(reader, &a.client_id, |f| {
-        f.and_then(|f| f.secret_hash.as_ref())
-            .is_some_and(|h| h.ct_eq(&TokenHash::of("rotated on the writer")))
-    })
-    .await;
-
-    assert!(writer
-        .delete_oauth_app(&owner.id, &a.id, &audited(&owner.id))
-        .await
-        .unwrap());
-    within_a_second(reader, &a.client_id, |f| f.is_none()).await;
-}
-
 pub async fn run(store: &dyn Store) {
     // App owned by account A, authorized by a member of account B.
-    let owner = crate::store_contract::account("Owner");
+    let owner = super::fixtures::account("Owner");
     let owner_admin = user(&owner, &format!("{}@o.example", new_id()), Role::Admin);
     store
         .create_account_with_admin(&owner, &owner_admin, &audited(&owner.id))
         .await
         .unwrap();
-    let other = crate::store_contract::account("Customer");
+    let other = super::fixtures::account("Customer");
     let admin_b = user(&other, &format!("{}@c.example", new_id()), Role::Admin);
     store
         .create_account_with_admin(&other, &admin_b, &audited(&other.id))
@@ -244,7 +94,7 @@ pub async fn run(store: &dyn Store) {
             .is_some_and(|h| h.ct_eq(&TokenHash::of("rotated"))),
         "a rotated secret is the one checked, at once"
     );
-    let logo = crate::logo::Logo {
+    let logo = crate::model::logo::Logo {
         id: new_id(),
         account_id: owner.id.clone(),
         content_type: "image/png",
@@ -253,7 +103,7 @@ pub async fn run(store: &dyn Store) {
     };
     store
         .replace_logo(
-            crate::logo::LogoOwner::OAuthApp,
+            crate::model::logo::LogoOwner::OAuthApp,
             &owner.id,
             &a.id,
             Some(&logo),

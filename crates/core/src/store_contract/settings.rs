@@ -3,13 +3,12 @@
 //! rule and audit paging. Called from `store_contract::run_all`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use crate::account::Role;
-use crate::audit::{AuditCursor, AuditEntry, AuditQuery};
+use super::fixtures::{account, audited, now, user};
 use crate::ids::new_id;
-use crate::password_reset::PasswordReset;
-use crate::session::Session;
+use crate::model::account::Role;
+use crate::model::audit::{AuditCursor, AuditEntry, AuditQuery};
+use crate::model::session::{PasswordReset, Session};
 use crate::store::{Store, StoreError};
-use crate::store_contract::{account, audited, now, user};
 use crate::token::{random_secret, TokenHash};
 use chrono::Duration;
 
@@ -21,7 +20,7 @@ pub(crate) async fn run(store: &dyn Store) {
     audit_pages_follow_the_cursor(store).await;
 }
 
-fn session(u: &crate::account::User, at: chrono::DateTime<chrono::Utc>) -> Session {
+fn session(u: &crate::model::account::User, at: chrono::DateTime<chrono::Utc>) -> Session {
     Session {
         id_hash: TokenHash::of(&random_secret()),
         user_id: u.id.clone(),

@@ -2,10 +2,9 @@
 //! people change about their own account and credentials. Each write records
 //! its audit entry in the same transaction.
 
-use crate::audit::AuditEntry;
-use crate::password_reset::PasswordReset;
-use crate::session::Session;
-use crate::store::StoreResult;
+use super::error::StoreResult;
+use crate::model::audit::AuditEntry;
+use crate::model::session::{PasswordReset, Session};
 use crate::token::TokenHash;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
