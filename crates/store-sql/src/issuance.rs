@@ -6,7 +6,7 @@
 use crate::db::{Conn, Pool};
 use crate::group_commit::{BoxFuture, GroupCommit};
 use crate::rows::ms;
-use crate::tokens::{insert_token, insert_tokens_sqlite};
+use crate::tokens::{insert_token, insert_tokens};
 use crate::{err, SqlStore};
 use chrono::{DateTime, Utc};
 use sqlx::SqliteConnection;
@@ -56,7 +56,7 @@ async fn issue_group(c: &mut SqliteConnection, jobs: &[&Issue]) -> StoreResult<V
         .map(|(job, _)| *job)
         .collect();
     let tokens: Vec<&TokenRecord> = winners.iter().flat_map(|job| &job.tokens).collect();
-    insert_tokens_sqlite(&mut *c, &tokens).await?;
+    insert_tokens(&mut *c, &tokens).await?;
     let mut latest: HashMap<&str, DateTime<Utc>> = HashMap::new();
     for job in &winners {
         let at = latest.entry(job.grant_id.as_str()).or_insert(job.now);

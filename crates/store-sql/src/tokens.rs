@@ -7,7 +7,7 @@ use crate::rows::*;
 use crate::{err, SqlStore};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sqlx::SqliteConnection;
+use sqlx::QueryBuilder;
 use switchboard_core::audit::AuditEntry;
 use switchboard_core::store::*;
 use switchboard_core::token::TokenHash;
@@ -141,70 +141,45 @@ impl TokenStore for SqlStore {
 /// Rows per multi-row insert: 16 parameters a row, well under SQLite's limit.
 const TOKENS_PER_STATEMENT: usize = 64;
 
-/// SQLite: tokens in multi-row inserts (a group commit's), with anonymous
-/// placeholders, which SQLite binds without looking names up.
-pub(crate) async fn insert_tokens_sqlite(
-    c: &mut SqliteConnection,
+/// Tokens in multi-row inserts (a group commit's on SQLite), placeholders
+/// as the backend's query builder writes them: anonymous on SQLite, which
+/// binds them without looking names up, numbered on PostgreSQL.
+pub(crate) async fn insert_tokens(
+    conn: impl Into<Conn<'_>>,
     tokens: &[&TokenRecord],
 ) -> StoreResult<()> {
-    for chunk in tokens.chunks(TOKENS_PER_STATEMENT) {
-        let mut sql = String::from(
-            "insert into tokens (id, account_id, kind, token_hash, private_app_id, user_id, created_at, \
-             updated_at, last_used_at, expires_at, revoked_at, grant_id, family_id, scopes, rotated_at, \
-             family_started_at) values ",
-        );
-        for i in 0..chunk.len() {
-            sql.push_str(if i == 0 { "" } else { ", " });
-            sql.push_str("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    on_conn!(conn.into(), c => {
+        for chunk in tokens.chunks(TOKENS_PER_STATEMENT) {
+            let mut q = QueryBuilder::new(
+                "insert into tokens (id, account_id, kind, token_hash, private_app_id, user_id, created_at, \
+                 updated_at, last_used_at, expires_at, revoked_at, grant_id, family_id, scopes, rotated_at, \
+                 family_started_at) ",
+            );
+            q.push_values(chunk.iter().copied(), |mut row, t| {
+                row.push_bind(&t.id)
+                    .push_bind(&t.account_id)
+                    .push_bind(t.kind.as_str())
+                    .push_bind(t.hash.as_str())
+                    .push_bind(&t.private_app_id)
+                    .push_bind(&t.user_id)
+                    .push_bind(ms(t.created_at))
+                    .push_bind(ms(t.created_at))
+                    .push_bind(t.last_used_at.map(ms))
+                    .push_bind(t.expires_at.map(ms))
+                    .push_bind(t.revoked_at.map(ms))
+                    .push_bind(&t.grant_id)
+                    .push_bind(&t.family_id)
+                    .push_bind(t.scopes.as_ref().map(|s| s.to_spaced()))
+                    .push_bind(t.rotated_at.map(ms))
+                    .push_bind(t.family_started_at.map(ms));
+            });
+            q.build().execute(&mut *c).await.map_err(err)?;
         }
-        let mut q = sqlx::query(&sql);
-        for t in chunk {
-            q = q
-                .bind(&t.id)
-                .bind(&t.account_id)
-                .bind(t.kind.as_str())
-                .bind(t.hash.as_str())
-                .bind(&t.private_app_id)
-                .bind(&t.user_id)
-                .bind(ms(t.created_at))
-                .bind(ms(t.created_at))
-                .bind(t.last_used_at.map(ms))
-                .bind(t.expires_at.map(ms))
-                .bind(t.revoked_at.map(ms))
-                .bind(&t.grant_id)
-                .bind(&t.family_id)
-                .bind(t.scopes.as_ref().map(|s| s.to_spaced()))
-                .bind(t.rotated_at.map(ms))
-                .bind(t.family_started_at.map(ms));
-        }
-        q.execute(&mut *c).await.map_err(err)?;
-    }
-    Ok(())
+        Ok(())
+    })
 }
 
+/// One token, in the caller's transaction.
 pub(crate) async fn insert_token(conn: impl Into<Conn<'_>>, t: &TokenRecord) -> StoreResult<()> {
-    on_conn!(conn.into(), c => sqlx::query(
-        "insert into tokens (id, account_id, kind, token_hash, private_app_id, user_id, created_at, updated_at, \
-         last_used_at, expires_at, revoked_at, grant_id, family_id, scopes, rotated_at, family_started_at) \
-         values ($1, $2, $3, $4, $5, $6, $7, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
-    )
-    .bind(&t.id)
-    .bind(&t.account_id)
-    .bind(t.kind.as_str())
-    .bind(t.hash.as_str())
-    .bind(&t.private_app_id)
-    .bind(&t.user_id)
-    .bind(ms(t.created_at))
-    .bind(t.last_used_at.map(ms))
-    .bind(t.expires_at.map(ms))
-    .bind(t.revoked_at.map(ms))
-    .bind(&t.grant_id)
-    .bind(&t.family_id)
-    .bind(t.scopes.as_ref().map(|s| s.to_spaced()))
-    .bind(t.rotated_at.map(ms))
-    .bind(t.family_started_at.map(ms))
-    .execute(c)
-    .await.map(|r| r.rows_affected()))
-    .map(|_| ())
-    .map_err(err)
+    insert_tokens(conn, &[t]).await
 }
