@@ -9,7 +9,7 @@ use crate::rows::ms;
 use crate::tokens::{insert_token, insert_tokens};
 use crate::{err, SqlStore};
 use chrono::{DateTime, Utc};
-use sqlx::SqliteConnection;
+use sqlx::{PgConnection, PgPool, SqliteConnection};
 use std::collections::HashMap;
 use switchboard_core::store::{StoreResult, TokenRecord};
 
@@ -22,12 +22,23 @@ pub(crate) struct Issue {
     pub(crate) tokens: Vec<TokenRecord>,
 }
 
-pub(crate) type Issuer = GroupCommit<Issue>;
+/// How a store issues, chosen when it is opened: on SQLite through the
+/// group commit (a task that commits concurrent issuances together on the
+/// one writer), on PostgreSQL one transaction each, on the pool.
+#[derive(Clone)]
+pub(crate) enum Issuer {
+    GroupCommit(GroupCommit<Issue>),
+    Postgres(PgPool),
+}
 
-pub(crate) fn start_issuer(writer: &Pool) -> Option<Issuer> {
-    match writer {
-        Pool::Sqlite(db) => Some(GroupCommit::start(db.clone(), issue_on_sqlite)),
-        Pool::Postgres(_) => None,
+impl Issuer {
+    pub(crate) fn start(writer: &Pool) -> Issuer {
+        match writer {
+            Pool::Sqlite(db) => {
+                Issuer::GroupCommit(GroupCommit::start(db.clone(), issue_on_sqlite))
+            }
+            Pool::Postgres(db) => Issuer::Postgres(db.clone()),
+        }
     }
 }
 
@@ -68,20 +79,19 @@ async fn issue_group(c: &mut SqliteConnection, jobs: &[&Issue]) -> StoreResult<V
     Ok(won)
 }
 
-/// One issuance; `false`: the claim was lost, and nothing was written.
-async fn issue_in(conn: impl Into<Conn<'_>>, job: &Issue) -> StoreResult<bool> {
-    on_conn!(conn.into(), conn => {
-        if let Some((claim, id)) = &job.claim {
-            if !claimed(&mut *conn, claim, id, job.now).await? {
-                return Ok(false);
-            }
+/// One issuance on PostgreSQL; `false`: the claim was lost, and nothing
+/// was written.
+async fn issue_in(conn: &mut PgConnection, job: &Issue) -> StoreResult<bool> {
+    if let Some((claim, id)) = &job.claim {
+        if !claimed(&mut *conn, claim, id, job.now).await? {
+            return Ok(false);
         }
-        for t in &job.tokens {
-            insert_token(&mut *conn, t).await?;
-        }
-        touch_grant(&mut *conn, &job.grant_id, job.now).await?;
-        Ok(true)
-    })
+    }
+    for t in &job.tokens {
+        insert_token(&mut *conn, t).await?;
+    }
+    touch_grant(&mut *conn, &job.grant_id, job.now).await?;
+    Ok(true)
 }
 
 /// Run the claim (binding `now`, `id`); `true` if it changed exactly one row.
@@ -123,16 +133,14 @@ impl SqlStore {
     /// Issue in one transaction (alone, or in a group commit): committed
     /// before this answers.
     pub(crate) async fn issue(&self, job: Issue) -> StoreResult<bool> {
-        if let Some(issuer) = &self.issuer {
-            return issuer.submit(job).await;
-        }
-        with_retry!(async {
-            on_pool!(self.writer, db => {
+        match &self.issuer {
+            Issuer::GroupCommit(group) => group.submit(job).await,
+            Issuer::Postgres(db) => with_retry!(async {
                 let mut tx = db.begin().await.map_err(err)?;
                 let issued = issue_in(&mut tx, &job).await?;
                 tx.commit().await.map_err(err)?;
                 Ok(issued)
-            })
-        })
+            }),
+        }
     }
 }

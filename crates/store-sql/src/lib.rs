@@ -91,8 +91,9 @@ pub struct SqlStore {
     pub(crate) reader: Pool,
     /// Writes: on SQLite one connection of its own, on PostgreSQL the same pool.
     pub(crate) writer: Pool,
-    /// SQLite: token issuance, committed in groups (PostgreSQL: `None`).
-    issuer: Option<issuance::Issuer>,
+    /// Token issuance: on SQLite committed in groups, on PostgreSQL one
+    /// transaction each.
+    issuer: issuance::Issuer,
     /// Token and client look-ups.
     caches: Caches,
     /// PostgreSQL: the task that hears other nodes' token and client changes.
@@ -126,7 +127,7 @@ impl SqlStore {
         if url.starts_with("sqlite:") {
             let (reader, writer) = open_sqlite(url, settings).await?;
             Ok(SqlStore {
-                issuer: issuance::start_issuer(&writer),
+                issuer: issuance::Issuer::start(&writer),
                 reader,
                 writer,
                 caches,
@@ -137,7 +138,7 @@ impl SqlStore {
             let pool = open_postgres(url, settings).await?;
             let listener = Some(Arc::new(caches.listen(url)));
             Ok(SqlStore {
-                issuer: None,
+                issuer: issuance::Issuer::start(&pool),
                 reader: pool.clone(),
                 writer: pool,
                 caches,
