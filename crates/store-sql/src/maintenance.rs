@@ -103,11 +103,17 @@ impl MaintenanceStore for SqlStore {
         match (self.backend(), full) {
             (Backend::Sqlite, true) => self.sqlite_statistics(Statistics::Full).await,
             (Backend::Sqlite, false) => self.sqlite_statistics(Statistics::Periodic).await,
-            (Backend::Postgres, true) => on_pool!(self.writer, db => sqlx::query("analyze")
+            // After a bulk load, vacuum too: it sets the visibility map, so
+            // counts over an index (a list membership's `X-Total-Count`) are
+            // index-only scans; before it, the planner counts with a scan
+            // of the table (40 ms instead of 3 over 200,000 contacts).
+            (Backend::Postgres, true) => {
+                on_pool!(self.writer, db => sqlx::query("vacuum (analyze)")
                 .execute(db)
                 .await.map(|r| r.rows_affected()))
-            .map(|_| ())
-            .map_err(err),
+                .map(|_| ())
+                .map_err(err)
+            }
             // PostgreSQL's autovacuum keeps statistics current by itself.
             (Backend::Postgres, false) => Ok(()),
         }
