@@ -46,9 +46,9 @@ impl AuditStore for SqlStore {
 /// and the change it records commit together or not at all.
 pub(crate) async fn insert_audit_in(conn: impl Into<Conn<'_>>, e: &AuditEntry) -> StoreResult<()> {
     let mut conn: Conn<'_> = conn.into();
-    insert_audit_row(crate::webhooks::reborrow(&mut conn), e).await?;
+    insert_audit_row(crate::db::reborrow(&mut conn), e).await?;
     // Security events (SPEC S9.1) come from the audited actions, so none is missed.
-    crate::webhooks::security_events_in(conn, e).await
+    crate::webhook_events::security_events_in(conn, e).await
 }
 
 async fn insert_audit_row(conn: impl Into<Conn<'_>>, e: &AuditEntry) -> StoreResult<()> {

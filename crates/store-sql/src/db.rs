@@ -63,3 +63,11 @@ macro_rules! on_conn {
         }
     };
 }
+
+/// The same connection, lent again (the caller keeps it for later statements).
+pub(crate) fn reborrow<'b>(c: &'b mut Conn<'_>) -> Conn<'b> {
+    match c {
+        Conn::Sqlite(x) => Conn::Sqlite(x),
+        Conn::Postgres(x) => Conn::Postgres(x),
+    }
+}

@@ -6,7 +6,7 @@
 use crate::db::{Conn, Pool};
 use crate::group_commit::{BoxFuture, GroupCommit};
 use crate::rows::ms;
-use crate::tokens::{insert_token, insert_tokens};
+use crate::tokens::insert_tokens;
 use crate::{err, SqlStore};
 use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgPool, SqliteConnection};
@@ -87,9 +87,8 @@ async fn issue_in(conn: &mut PgConnection, job: &Issue) -> StoreResult<bool> {
             return Ok(false);
         }
     }
-    for t in &job.tokens {
-        insert_token(&mut *conn, t).await?;
-    }
+    let tokens: Vec<&TokenRecord> = job.tokens.iter().collect();
+    insert_tokens(&mut *conn, &tokens).await?;
     touch_grant(&mut *conn, &job.grant_id, job.now).await?;
     Ok(true)
 }

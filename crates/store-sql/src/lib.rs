@@ -27,6 +27,7 @@ mod rows;
 pub mod testing;
 mod token_cache;
 mod tokens;
+mod webhook_events;
 mod webhook_outbox;
 mod webhooks;
 

@@ -6,7 +6,7 @@
 
 use crate::audit::insert_audit_in;
 use crate::db::Pool;
-use crate::webhooks::{bump, corrupt, ms, time, WEBHOOKS_CHANNEL};
+use crate::webhook_events::{bump, corrupt, ms, time, WEBHOOKS_CHANNEL};
 use crate::{err, SqlStore};
 use chrono::{DateTime, Utc};
 use std::time::Duration;

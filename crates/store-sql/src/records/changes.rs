@@ -52,7 +52,7 @@ pub(super) async fn append_change(
     let mut conn: Conn<'_> = conn.into();
     let snapshot = record.clone();
     append_change_row(
-        crate::webhooks::reborrow(&mut conn),
+        crate::db::reborrow(&mut conn),
         module,
         account_id,
         record_id,
@@ -64,14 +64,14 @@ pub(super) async fn append_change(
     .await?;
     // The change's webhook events, in the same transaction (SPEC S9), after
     // the counter row is locked: outbox order is commit order.
-    crate::webhooks::record_events_in(
+    crate::webhook_events::record_events_in(
         conn,
         module,
         account_id,
         record_id,
         added,
         snapshot.as_deref(),
-        crate::webhooks::time(now)?,
+        crate::webhook_events::time(now)?,
     )
     .await
 }

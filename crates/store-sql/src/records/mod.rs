@@ -311,7 +311,7 @@ impl RecordStore for SqlStore {
                     statement.query().execute(&mut *tx).await.map_err(err)?;
                 }
                 // Their webhook events, in the same transaction (SPEC S9).
-                crate::webhooks::records_created_in(&mut tx, module, &account_id, records, &snapshots)
+                crate::webhook_events::records_created_in(&mut tx, module, &account_id, records, &snapshots)
                     .await?;
                 tx.commit().await.map_err(err)
             })
