@@ -17,7 +17,7 @@ pub use output::OutputArgs;
 pub use subcommands::{AccountCommand, DevCommand, PasswordArgs, PrivateAppCommand, UserCommand};
 
 use crate::config::{ConfigArgs, ServeArgs};
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 use env_error::env_value_error;
 
 #[derive(Parser)]
@@ -59,7 +59,7 @@ pub enum Command {
 pub fn parse() -> Cli {
     match Cli::try_parse() {
         Ok(cli) => cli,
-        Err(e) => match env_value_error(&e) {
+        Err(e) => match env_value_error(&e, &Cli::command()) {
             Some(message) => {
                 eprintln!("error: {message}");
                 std::process::exit(2);

@@ -2,10 +2,8 @@
 //! the variable's name: clap names only the flag, which the operator never
 //! typed.
 
-use super::Cli;
-use clap::CommandFactory;
-
-pub(super) fn env_value_error(e: &clap::Error) -> Option<String> {
+/// `cli`: the command tree that made `e` (it says which variable feeds a flag).
+pub(super) fn env_value_error(e: &clap::Error, cli: &clap::Command) -> Option<String> {
     use clap::error::{ContextKind, ContextValue, ErrorKind};
     if !matches!(
         e.kind(),
@@ -24,7 +22,7 @@ pub(super) fn env_value_error(e: &clap::Error) -> Option<String> {
     if std::env::args().any(|a| a == flag || a.starts_with(&format!("{flag}="))) {
         return None;
     }
-    let env = env_of(&Cli::command(), &long)?;
+    let env = env_of(cli, &long)?;
     if std::env::var_os(&env)?.to_str()? != value {
         return None;
     }
