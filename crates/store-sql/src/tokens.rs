@@ -117,23 +117,13 @@ impl TokenStore for SqlStore {
         now: DateTime<Utc>,
         audit: &AuditEntry,
     ) -> StoreResult<()> {
-        self.changing_tokens(async {
-            with_retry!(async {
-                on_pool!(self.writer, db => {
-                let mut tx = db.begin().await.map_err(err)?;
-                sqlx::query(
-                    "update tokens set revoked_at = $1, updated_at = $1 where id = $2 and revoked_at is null",
-                )
-                .bind(ms(now))
-                .bind(token_id)
-                .execute(&mut *tx)
-                .await
-                .map_err(err)?;
-                insert_audit_in(&mut tx, audit).await?;
-                tx.commit().await.map_err(err)
-                })
-            })
-        })
+        revoke_audited(
+            self,
+            "update tokens set revoked_at = $1, updated_at = $1 where id = $2 and revoked_at is null",
+            token_id,
+            now,
+            audit,
+        )
         .await
     }
 }
@@ -182,4 +172,32 @@ pub(crate) async fn insert_tokens(
 /// One token, in the caller's transaction.
 pub(crate) async fn insert_token(conn: impl Into<Conn<'_>>, t: &TokenRecord) -> StoreResult<()> {
     insert_tokens(conn, &[t]).await
+}
+
+/// Revoke the live tokens `update` (binding `now`, `key`) selects, with its
+/// audit entry, in one transaction.
+pub(crate) async fn revoke_audited(
+    store: &SqlStore,
+    update: &'static str,
+    key: &str,
+    now: DateTime<Utc>,
+    audit: &AuditEntry,
+) -> StoreResult<()> {
+    store
+        .changing_tokens(async {
+            with_retry!(async {
+                on_pool!(store.writer, db => {
+                    let mut tx = db.begin().await.map_err(err)?;
+                    sqlx::query(update)
+                        .bind(ms(now))
+                        .bind(key)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(err)?;
+                    insert_audit_in(&mut tx, audit).await?;
+                    tx.commit().await.map_err(err)
+                })
+            })
+        })
+        .await
 }

@@ -6,6 +6,7 @@
 
 use crate::db::{reborrow, Conn};
 use crate::err;
+pub(crate) use crate::rows::ms;
 use chrono::{DateTime, Utc};
 use std::sync::LazyLock;
 use switchboard_core::audit::AuditEntry;
@@ -30,10 +31,6 @@ pub(crate) fn outbox_signal() -> watch::Receiver<u64> {
 
 pub(crate) fn bump() {
     OUTBOX_BUMP.send_modify(|n| *n = n.wrapping_add(1));
-}
-
-pub(crate) fn ms(t: DateTime<Utc>) -> i64 {
-    t.timestamp_millis()
 }
 
 pub(crate) fn time(ms: i64) -> StoreResult<DateTime<Utc>> {

@@ -2,10 +2,9 @@
 //! redeemed code or a rotated refresh token, or on their own, and a refresh
 //! token family revoked.
 
-use crate::audit::insert_audit_in;
 use crate::issuance::Issue;
-use crate::rows::ms;
-use crate::{err, SqlStore};
+use crate::tokens::revoke_audited;
+use crate::SqlStore;
 use chrono::{DateTime, Utc};
 use switchboard_core::audit::AuditEntry;
 use switchboard_core::store::{StoreResult, TokenRecord};
@@ -84,23 +83,12 @@ pub(super) async fn revoke_family(
     now: DateTime<Utc>,
     audit: &AuditEntry,
 ) -> StoreResult<()> {
-    store
-        .changing_tokens(async {
-            with_retry!(async {
-                on_pool!(store.writer, db => {
-                    let mut tx = db.begin().await.map_err(err)?;
-                    sqlx::query(
-                        "update tokens set revoked_at = $1, updated_at = $1 where family_id = $2 and revoked_at is null",
-                    )
-                    .bind(ms(now))
-                    .bind(family_id)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(err)?;
-                    insert_audit_in(&mut tx, audit).await?;
-                    tx.commit().await.map_err(err)
-                })
-            })
-        })
-        .await
+    revoke_audited(
+        store,
+        "update tokens set revoked_at = $1, updated_at = $1 where family_id = $2 and revoked_at is null",
+        family_id,
+        now,
+        audit,
+    )
+    .await
 }
