@@ -249,6 +249,14 @@ async fn upgraded_database_keeps_working(backend: Backend) {
         .map(|r| string(&r["id"]))
         .collect();
     assert_eq!(ids, vec![string(&s["secondContact"])], "{navy}");
+    // A membership filter's total is kept per item, counted at the upgrade.
+    let res = app
+        .get_with_token(
+            &format!("{DATA}/contacts?filter=tags%20%3D%20%22vip%22"),
+            &token,
+        )
+        .await;
+    assert_eq!(res.headers()["x-total-count"], "2");
     // The kept count of an unfiltered list starts from what 0.1 stored.
     let res = app
         .get_with_token(&format!("{DATA}/contacts"), &token)

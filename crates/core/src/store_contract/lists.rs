@@ -85,6 +85,11 @@ pub(super) async fn list_membership_follows_every_write(store: &dyn Store) {
     assert_eq!(find(store, &a, "tags = '50%_off'").await.1, 1);
     assert_eq!(find(store, &a, "tags = '50_%off'").await.1, 0);
     assert_eq!(find(store, &a, "tags = 'VIP'").await.1, 0, "exact match");
+    assert_eq!(
+        find(store, &a, "tags = 'x'").await,
+        (ids(&[&c2, &c1]), 2),
+        "a list holding an item twice counts its record once"
+    );
 
     // An update replaces the record's items.
     let mut changed = c1.clone();
@@ -113,4 +118,30 @@ pub(super) async fn list_membership_follows_every_write(store: &dyn Store) {
         .unwrap();
     assert_eq!(find(store, &a, "tags = 'vip'").await.1, 2);
     assert_eq!(find(store, &other, "tags = 'vip'").await.1, 1);
+    assert_same_totals(store, &a, &["vip", "x", "y", "50%_off"]).await;
+
+    // A refused delete changes nothing; the last holder's delete leaves 0.
+    store
+        .delete_record(Module::Contacts, &a, &c2.id, Some(7), Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(find(store, &a, "tags = 'x'").await, (ids(&[&c2]), 1));
+    store
+        .delete_record(Module::Contacts, &a, &c2.id, None, Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(find(store, &a, "tags = 'x'").await, (vec![], 0));
+    store.insert_record(&c2, None).await.unwrap();
+    assert_eq!(find(store, &a, "tags = 'x'").await, (ids(&[&c2]), 1));
+    assert_same_totals(store, &a, &["vip", "x", "y", "50%_off"]).await;
+}
+
+/// A membership filter's total (kept with the list items) is what the
+/// general filter path counts over the records.
+async fn assert_same_totals(store: &dyn Store, account_id: &str, items: &[&str]) {
+    for item in items {
+        let kept = find(store, account_id, &format!("tags = '{item}'")).await;
+        let counted = find(store, account_id, &format!("tags IN ('{item}')")).await;
+        assert_eq!(kept, counted, "tags = '{item}'");
+    }
 }

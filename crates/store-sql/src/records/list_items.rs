@@ -7,18 +7,21 @@ use super::sql::{Bind, Sql};
 use crate::db::Conn;
 use crate::err;
 use crate::rows::ms;
+use std::collections::{BTreeMap, BTreeSet};
 use switchboard_core::filter::{CmpKind, CmpOp, Expr, Value};
 use switchboard_core::records::query::{column, ColumnKind};
 use switchboard_core::records::{FieldType, FieldValue, Module, Record, RecordQuery};
 use switchboard_core::store::StoreResult;
 
-/// Items per statement: six parameters each on SQLite (its placeholders are
+/// Rows per statement: six parameters each on SQLite (its placeholders are
 /// anonymous there, so the account and module repeat), 30,000 in all: under
 /// SQLite's limit of 32,766 parameters per statement and PostgreSQL's 65,535.
-const ITEMS_PER_STATEMENT: usize = 5000;
+const ROWS_PER_STATEMENT: usize = 5000;
 
 /// Write the list items of `records` (one module and account, new or just
-/// updated); `replace` first drops what an earlier version left.
+/// updated) and count them; `replace` first drops what an earlier version
+/// left. Call it after the change feed's counter row is locked: on
+/// PostgreSQL that lock orders every writer of these counts.
 pub(super) async fn write_items(
     conn: impl Into<Conn<'_>>,
     module: Module,
@@ -27,12 +30,13 @@ pub(super) async fn write_items(
     replace: bool,
 ) -> StoreResult<()> {
     let inserts = item_inserts(module, account_id, records);
-    on_conn!(conn.into(), conn => {
-        if replace {
-            for r in records {
-                delete_items_in(&mut *conn, module, &r.id).await?;
-            }
+    let mut conn: Conn<'_> = conn.into();
+    if replace {
+        for r in records {
+            delete_items_in(crate::db::reborrow(&mut conn), module, &r.id).await?;
         }
+    }
+    on_conn!(conn, conn => {
         for insert in &inserts {
             insert.query().execute(&mut *conn).await.map_err(err)?;
         }
@@ -40,7 +44,9 @@ pub(super) async fn write_items(
     })
 }
 
-/// The inserts of the list items of `records` (one module and account).
+/// The inserts of the list items of `records` (one module and account),
+/// then of their counts. A list may hold the same item twice: its row is
+/// written, and its record counted, once.
 pub(super) fn item_inserts(module: Module, account_id: &str, records: &[Record]) -> Vec<Sql> {
     let lists = module
         .fields()
@@ -48,46 +54,80 @@ pub(super) fn item_inserts(module: Module, account_id: &str, records: &[Record])
         .filter(|f| f.ty == FieldType::TextList)
         .collect::<Vec<_>>();
     let mut items = Vec::new();
+    // Sorted: PostgreSQL takes the count rows' locks in this order.
+    let mut counts = BTreeMap::<(&str, &str), i64>::new();
     for r in records {
+        let mut held = BTreeSet::new();
         for f in &lists {
             if let Some(FieldValue::List(values)) = r.values.get(f.name) {
-                let at = ms(r.created_at);
-                items.extend(
-                    values
-                        .iter()
-                        .map(|v| (f.column, v.as_str(), at, r.id.as_str())),
-                );
+                held.extend(values.iter().map(|v| (f.column, v.as_str())));
             }
         }
+        let at = ms(r.created_at);
+        for (field, item) in held {
+            items.push((field, item, at, r.id.as_str()));
+            *counts.entry((field, item)).or_default() += 1;
+        }
     }
-    items
-        .chunks(ITEMS_PER_STATEMENT)
-        .map(|chunk| {
-            let mut insert = Sql::default();
-            let account = insert.param(Bind::Text(Some(account_id.to_owned())));
-            let m = insert.param(Bind::Text(Some(module.name().to_owned())));
-            let rows = chunk
-                .iter()
-                .map(|(field, item, at, record_id)| {
-                    let f = insert.param(Bind::Text(Some((*field).to_owned())));
-                    let i = insert.param(Bind::Text(Some((*item).to_owned())));
-                    let t = insert.param(Bind::Int(Some(*at)));
-                    let r = insert.param(Bind::Text(Some((*record_id).to_owned())));
-                    format!("({account}, {m}, {f}, {i}, {t}, {r})")
-                })
-                .collect::<Vec<_>>();
-            // A list may hold the same item twice; its row is written once.
-            insert.push(&format!(
-                "insert into record_list_items (account_id, module, field, item, created_at, record_id) \
-                 values {} on conflict do nothing",
-                rows.join(", ")
-            ));
-            insert
-        })
-        .collect()
+    let item_rows = items.chunks(ROWS_PER_STATEMENT).map(|chunk| {
+        rows_insert(
+            account_id,
+            module,
+            chunk,
+            "insert into record_list_items (account_id, module, field, item, created_at, record_id)",
+            "",
+            |sql, (field, item, at, record_id)| {
+                let f = sql.param(Bind::Text(Some((*field).to_owned())));
+                let i = sql.param(Bind::Text(Some((*item).to_owned())));
+                let t = sql.param(Bind::Int(Some(*at)));
+                let r = sql.param(Bind::Text(Some((*record_id).to_owned())));
+                format!("{f}, {i}, {t}, {r}")
+            },
+        )
+    });
+    let counts = counts.into_iter().collect::<Vec<_>>();
+    let count_rows = counts.chunks(ROWS_PER_STATEMENT).map(|chunk| {
+        rows_insert(
+            account_id,
+            module,
+            chunk,
+            "insert into record_list_counts (account_id, module, field, item, records)",
+            " on conflict (account_id, module, field, item) \
+             do update set records = record_list_counts.records + excluded.records",
+            |sql, ((field, item), n)| {
+                let f = sql.param(Bind::Text(Some((*field).to_owned())));
+                let i = sql.param(Bind::Text(Some((*item).to_owned())));
+                let n = sql.param(Bind::Int(Some(*n)));
+                format!("{f}, {i}, {n}")
+            },
+        )
+    });
+    item_rows.chain(count_rows).collect()
 }
 
-/// Drop a record's list items (it was deleted, or is being rewritten).
+/// `{insert} values ($account, $module, …), … {tail}`, a row per element of
+/// `rows`, each written by `row`.
+fn rows_insert<T>(
+    account_id: &str,
+    module: Module,
+    rows: &[T],
+    insert: &str,
+    tail: &str,
+    row: impl Fn(&mut Sql, &T) -> String,
+) -> Sql {
+    let mut sql = Sql::default();
+    let account = sql.param(Bind::Text(Some(account_id.to_owned())));
+    let m = sql.param(Bind::Text(Some(module.name().to_owned())));
+    let values = rows
+        .iter()
+        .map(|r| format!("({account}, {m}, {})", row(&mut sql, r)))
+        .collect::<Vec<_>>();
+    sql.push(&format!("{insert} values {}{tail}", values.join(", ")));
+    sql
+}
+
+/// Drop a record's list items and uncount them (it was deleted, or is being
+/// rewritten). Like `write_items`, after the feed's counter row is locked.
 pub(super) async fn delete_items_in(
     conn: impl Into<Conn<'_>>,
     module: Module,
@@ -96,15 +136,25 @@ pub(super) async fn delete_items_in(
     if !module.fields().iter().any(|f| f.ty == FieldType::TextList) {
         return Ok(());
     }
-    on_conn!(conn.into(), conn => sqlx::query(
-        "delete from record_list_items where record_id = $1 and module = $2",
-    )
-    .bind(record_id)
-    .bind(module.name())
-    .execute(conn)
-    .await
-    .map(|_| ()))
-    .map_err(err)
+    const HELD: &str =
+        "(account_id, module, field, item) in (select account_id, module, field, item \
+         from record_list_items where record_id = $1 and module = $2)";
+    let statements = [
+        format!("update record_list_counts set records = records - 1 where {HELD}"),
+        format!("delete from record_list_counts where records <= 0 and {HELD}"),
+        "delete from record_list_items where record_id = $1 and module = $2".to_owned(),
+    ];
+    on_conn!(conn.into(), conn => {
+        for statement in &statements {
+            sqlx::query(statement)
+                .bind(record_id)
+                .bind(module.name())
+                .execute(&mut *conn)
+                .await
+                .map_err(err)?;
+        }
+        Ok(())
+    })
 }
 
 /// The filter is one list membership (`tags = "vip"`): its list column and
@@ -147,12 +197,12 @@ pub(super) fn membership_page(
     sql
 }
 
-/// How many records hold `item` in `col`: a count over the items' key.
+/// How many records hold `item` in `col`: the count kept with the items.
 pub(super) fn membership_count(module: Module, account_id: &str, (col, item): (&str, &str)) -> Sql {
     let mut sql = Sql::default();
     let key = membership_key(&mut sql, module, account_id, col, item);
     sql.push(&format!(
-        "select count(*) from record_list_items i where {key}"
+        "select coalesce((select records from record_list_counts i where {key}), 0)"
     ));
     sql
 }

@@ -191,9 +191,9 @@ impl RecordStore for SqlStore {
                     }
                 }
                 insert.query().execute(&mut *tx).await.map_err(err)?;
+                append_upsert(&mut tx, record, &snapshot, 1).await?;
                 let one = std::slice::from_ref(record);
                 write_items(&mut tx, module, &record.account_id, one, false).await?;
-                append_upsert(&mut tx, record, &snapshot, 1).await?;
                 tx.commit().await.map_err(err)?;
                 Ok(InsertOutcome::Created)
             })
@@ -217,9 +217,9 @@ impl RecordStore for SqlStore {
                     tx.rollback().await.map_err(err)?;
                     return Ok(outcome);
                 }
+                append_upsert(&mut tx, record, &snapshot, 0).await?;
                 let one = std::slice::from_ref(record);
                 write_items(&mut tx, module, &record.account_id, one, true).await?;
-                append_upsert(&mut tx, record, &snapshot, 0).await?;
                 tx.commit().await.map_err(err)?;
                 Ok(WriteOutcome::Done)
             })
@@ -253,7 +253,6 @@ impl RecordStore for SqlStore {
                     tx.rollback().await.map_err(err)?;
                     return Ok(outcome);
                 }
-                delete_items_in(&mut tx, module, id).await?;
                 append_change(
                     &mut tx,
                     module,
@@ -265,6 +264,7 @@ impl RecordStore for SqlStore {
                     ms(now),
                 )
                 .await?;
+                delete_items_in(&mut tx, module, id).await?;
                 tx.commit().await.map_err(err)?;
                 Ok(WriteOutcome::Done)
             })
