@@ -6,6 +6,7 @@
 #   PEERS= bash bench/peers.sh                   # Switchboard only
 #   BACKEND=postgres bash bench/peers.sh         # a throwaway PostgreSQL database (bench/lib.sh)
 #   SWITCHBOARD_DATABASE_URL=postgres://… bash bench/peers.sh
+#   BIN=/path/to/an/older/switchboard PEERS= bash bench/peers.sh   # another build
 #
 # Scenarios: token (client_credentials), introspect, get (a contact with a
 # bearer token). The harness reports server CPU time per request, the number
@@ -20,8 +21,10 @@ BASE=http://127.0.0.1:$PORT
 bench_backend
 export SWITCHBOARD_PASSWORD='bench password 1' SWITCHBOARD_RATE_LIMIT=1000000000
 
-cargo build --release -q
-BIN=$PWD/target/release/switchboard
+if [ -z "${BIN:-}" ]; then
+  cargo build --release -q
+  BIN=$PWD/target/release/switchboard
+fi
 ACC=$($BIN account create --name Peers --admin-email "peers$$@bench.example" --admin-name Bench)
 ADMIN=$($BIN private-app create --account "$ACC" --name bench --scopes admin.read,admin.write,contacts.write 2>/dev/null)
 start_server "$PORT" --issuer "$BASE"

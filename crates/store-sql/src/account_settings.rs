@@ -107,7 +107,7 @@ impl AccountSettingsStore for SqlStore {
 
     async fn list_sessions(&self, user_id: &str) -> StoreResult<Vec<Session>> {
         let rows: Vec<(String, String, String, String, i64, i64)> =
-            on_pool!(self.reader, db => sqlx::query_as(
+            on_reader!(self.reader, db => sqlx::query_as(
             "select id_hash, user_id, account_id, csrf_token, created_at, last_seen_at \
              from sessions where user_id = $1 order by last_seen_at desc",
         )
@@ -189,7 +189,7 @@ impl AccountSettingsStore for SqlStore {
     }
 
     async fn find_password_reset(&self, hash: &TokenHash) -> StoreResult<Option<PasswordReset>> {
-        let row: Option<ResetRow> = on_pool!(self.reader, db => sqlx::query_as(
+        let row: Option<ResetRow> = on_reader!(self.reader, db => sqlx::query_as(
             "select token_hash, account_id, user_id, created_by, created_at, expires_at, used_at \
              from password_resets where token_hash = $1",
         )

@@ -44,7 +44,7 @@ impl AccountStore for SqlStore {
 
     async fn get_account(&self, id: &str) -> StoreResult<Option<Account>> {
         let row: Option<AccountRow> =
-            on_pool!(self.reader, db => sqlx::query_as("select id, name, created_at from accounts where id = $1")
+            on_reader!(self.reader, db => sqlx::query_as("select id, name, created_at from accounts where id = $1")
                 .bind(id)
                 .fetch_optional(db)
                 .await)
@@ -54,7 +54,7 @@ impl AccountStore for SqlStore {
 
     async fn list_accounts(&self) -> StoreResult<Vec<Account>> {
         let rows: Vec<AccountRow> =
-            on_pool!(self.reader, db => sqlx::query_as("select id, name, created_at from accounts order by created_at, id")
+            on_reader!(self.reader, db => sqlx::query_as("select id, name, created_at from accounts order by created_at, id")
                 .fetch_all(db)
                 .await)
                 .map_err(err)?;
@@ -74,7 +74,7 @@ impl AccountStore for SqlStore {
 
     async fn find_user_by_email(&self, email_lower: &str) -> StoreResult<Option<User>> {
         let sql = format!("select {USER_COLUMNS} from users u where u.email_key = $1");
-        let row: Option<UserRow> = on_pool!(self.reader, db => sqlx::query_as(&sql)
+        let row: Option<UserRow> = on_reader!(self.reader, db => sqlx::query_as(&sql)
             .bind(email_lower)
             .fetch_optional(db)
             .await)
@@ -85,7 +85,7 @@ impl AccountStore for SqlStore {
     async fn get_user(&self, account_id: &str, user_id: &str) -> StoreResult<Option<User>> {
         let sql =
             format!("select {USER_COLUMNS} from users u where u.id = $1 and u.account_id = $2");
-        let row: Option<UserRow> = on_pool!(self.reader, db => sqlx::query_as(&sql)
+        let row: Option<UserRow> = on_reader!(self.reader, db => sqlx::query_as(&sql)
             .bind(user_id)
             .bind(account_id)
             .fetch_optional(db)
@@ -96,7 +96,7 @@ impl AccountStore for SqlStore {
 
     async fn list_users(&self, account_id: &str) -> StoreResult<Vec<User>> {
         let sql = format!("select {USER_COLUMNS} from users u where u.account_id = $1 order by u.created_at, u.id");
-        let rows: Vec<UserRow> = on_pool!(self.reader, db => sqlx::query_as(&sql)
+        let rows: Vec<UserRow> = on_reader!(self.reader, db => sqlx::query_as(&sql)
             .bind(account_id)
             .fetch_all(db)
             .await)
@@ -105,7 +105,7 @@ impl AccountStore for SqlStore {
     }
 
     async fn count_active_admins(&self, account_id: &str) -> StoreResult<i64> {
-        on_pool!(self.reader, db => sqlx::query_scalar(
+        on_reader!(self.reader, db => sqlx::query_scalar(
             "select count(*) from users where account_id = $1 and role = 'admin' and active = 1",
         )
         .bind(account_id)
@@ -211,7 +211,7 @@ on_pool!(self.writer, db => {
              from sessions s join users u on u.id = s.user_id join accounts a on a.id = s.account_id \
              where s.id_hash = $1"
         );
-        let row: Option<SessionUserRow> = on_pool!(self.reader, db => sqlx::query_as(&sql)
+        let row: Option<SessionUserRow> = on_reader!(self.reader, db => sqlx::query_as(&sql)
             .bind(id_hash.as_str())
             .fetch_optional(db)
             .await)

@@ -19,7 +19,7 @@ impl AuditStore for SqlStore {
     async fn list_audit(&self, account_id: &str, q: &AuditQuery) -> StoreResult<Vec<AuditEntry>> {
         // Optional filters as bound parameters: `cast($n as type) is null or column = $n`
         // (the cast tells PostgreSQL the parameter's type).
-        let rows: Vec<AuditRow> = on_pool!(self.reader, db => sqlx::query_as(
+        let rows: Vec<AuditRow> = on_reader!(self.reader, db => sqlx::query_as(
             "select id, account_id, actor, action, target, ip, created_at from audit_log \
              where account_id = $1 and (cast($2 as text) is null or actor = $2) \
              and (cast($3 as text) is null or action = $3) \

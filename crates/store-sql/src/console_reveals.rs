@@ -77,7 +77,7 @@ impl ConsoleStore for SqlStore {
         app_id: &str,
         now: DateTime<Utc>,
     ) -> StoreResult<Option<DateTime<Utc>>> {
-        let until: Option<i64> = on_pool!(self.reader, db => sqlx::query_scalar(
+        let until: Option<i64> = on_reader!(self.reader, db => sqlx::query_scalar(
             "select max(t.expires_at) as until from tokens t \
              join private_apps p on p.id = t.private_app_id \
              where p.id = $1 and p.account_id = $2 and t.id <> p.current_token_id \

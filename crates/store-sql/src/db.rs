@@ -2,11 +2,21 @@
 //! statements on whichever one the store opened. The block is written once
 //! and compiled once per backend, each time against that driver's own types.
 
+use crate::sqlite_conns::SqliteConns;
 use sqlx::{PgConnection, PgPool, Postgres, Sqlite, SqliteConnection, SqlitePool, Transaction};
+use std::sync::Arc;
 
 #[derive(Clone, Debug)]
 pub(crate) enum Pool {
     Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// The read side: on SQLite a fixed set of connections (see `sqlite_conns`),
+/// on PostgreSQL the pool, whose ping at release notices a dropped server.
+#[derive(Clone)]
+pub(crate) enum Readers {
+    Sqlite(Arc<SqliteConns>),
     Postgres(PgPool),
 }
 
@@ -48,6 +58,22 @@ macro_rules! on_pool {
         match &$pool {
             $crate::db::Pool::Sqlite($db) => $body,
             $crate::db::Pool::Postgres($db) => $body,
+        }
+    };
+}
+
+/// `on_reader!(readers, db => block)`: the same for reads, with `db` a lent
+/// `&mut SqliteConnection` or the `&PgPool`. The block runs in a function
+/// returning `StoreResult` (a SQLite connection may time out being lent).
+macro_rules! on_reader {
+    ($readers:expr, $db:ident => $body:expr) => {
+        match &$readers {
+            $crate::db::Readers::Sqlite(conns) => {
+                let mut lent = conns.acquire().await?;
+                let $db = &mut *lent;
+                $body
+            }
+            $crate::db::Readers::Postgres($db) => $body,
         }
     };
 }

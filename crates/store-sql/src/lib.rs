@@ -23,6 +23,7 @@ mod oauth;
 mod private_apps;
 mod records;
 mod rows;
+mod sqlite_conns;
 #[cfg(feature = "test-support")]
 pub mod testing;
 mod token_cache;
@@ -31,9 +32,10 @@ mod webhook_events;
 mod webhook_outbox;
 mod webhooks;
 
-use db::Pool;
+use db::{Pool, Readers};
+use sqlite_conns::SqliteConns;
 use sqlx::migrate::Migrator;
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use std::path::Path;
 use std::str::FromStr;
@@ -89,7 +91,7 @@ impl Default for PoolSettings {
 #[derive(Clone)]
 pub struct SqlStore {
     /// Reads.
-    pub(crate) reader: Pool,
+    pub(crate) reader: Readers,
     /// Writes: on SQLite one connection of its own, on PostgreSQL the same pool.
     pub(crate) writer: Pool,
     /// Token issuance: on SQLite committed in groups, on PostgreSQL one
@@ -138,10 +140,11 @@ impl SqlStore {
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let pool = open_postgres(url, settings).await?;
             let listener = Some(Arc::new(caches.listen(url)));
+            let writer = Pool::Postgres(pool.clone());
             Ok(SqlStore {
-                issuer: issuance::Issuer::start(&pool),
-                reader: pool.clone(),
-                writer: pool,
+                issuer: issuance::Issuer::start(&writer),
+                reader: Readers::Postgres(pool),
+                writer,
                 caches,
                 _listener: listener,
                 _webhooks: Some(Arc::new(webhook_outbox::listen(url))),
@@ -174,16 +177,22 @@ impl SqlStore {
     }
 
     pub async fn close(&self) {
-        on_pool!(self.reader, db => db.close().await);
+        match &self.reader {
+            Readers::Sqlite(conns) => conns.close(),
+            Readers::Postgres(db) => db.close().await,
+        }
         on_pool!(self.writer, db => db.close().await);
     }
 }
 
+/// Reader connections to a SQLite file.
+const SQLITE_READERS: usize = 8;
+
 /// SQLite takes one writer at a time: writes queue for one connection of
 /// their own, in order, instead of contending for the file lock and sleeping
-/// in its busy handler. A few readers are plenty. No ping before a
-/// connection is lent: a file cannot drop it.
-async fn open_sqlite(url: &str, settings: &PoolSettings) -> StoreResult<(Pool, Pool)> {
+/// in its busy handler. A few readers are plenty, lent without a ping (see
+/// `sqlite_conns`): a file cannot drop a connection.
+async fn open_sqlite(url: &str, settings: &PoolSettings) -> StoreResult<(Readers, Pool)> {
     let options = SqliteConnectOptions::from_str(url)
         .map_err(err)?
         .journal_mode(SqliteJournalMode::Wal)
@@ -206,29 +215,24 @@ async fn open_sqlite(url: &str, settings: &PoolSettings) -> StoreResult<(Pool, P
         .connect_with(options.clone())
         .await
         .map_err(err)?;
-    let readers = pool
-        .max_connections(8)
-        .connect_with(options)
-        .await
-        .map_err(err)?;
-    Ok((Pool::Sqlite(readers), Pool::Sqlite(writer)))
+    let readers = SqliteConns::open(&options, SQLITE_READERS, settings.acquire_timeout).await?;
+    Ok((Readers::Sqlite(Arc::new(readers)), Pool::Sqlite(writer)))
 }
 
 /// The statement timeout travels in the startup packet, so a new connection
 /// costs no extra round trip. A connection the server dropped is noticed
 /// before it is lent (the ping), and replaced.
-async fn open_postgres(url: &str, settings: &PoolSettings) -> StoreResult<Pool> {
+async fn open_postgres(url: &str, settings: &PoolSettings) -> StoreResult<PgPool> {
     let timeout_ms = settings.statement_timeout.as_millis().to_string();
     let options = PgConnectOptions::from_str(url)
         .map_err(err)?
         .options([("statement_timeout", timeout_ms.as_str())]);
-    let pool = PgPoolOptions::new()
+    PgPoolOptions::new()
         .max_connections(settings.max_connections)
         .acquire_timeout(settings.acquire_timeout)
         .connect_with(options)
         .await
-        .map_err(err)?;
-    Ok(Pool::Postgres(pool))
+        .map_err(err)
 }
 
 /// Map a driver error. A unique violation is `Unique(expected)` when the

@@ -92,7 +92,7 @@ impl SqlStore {
 #[async_trait]
 impl MaintenanceStore for SqlStore {
     async fn ping(&self) -> StoreResult<()> {
-        on_pool!(self.reader, db => sqlx::query("select 1")
+        on_reader!(self.reader, db => sqlx::query("select 1")
             .execute(db)
             .await.map(|r| r.rows_affected()))
         .map(|_| ())
@@ -210,7 +210,7 @@ mod tests {
             .await
             .unwrap();
         store.migrate().await.unwrap();
-        let crate::db::Pool::Sqlite(readers) = store.reader.clone() else {
+        let crate::db::Readers::Sqlite(readers) = store.reader.clone() else {
             unreachable!("a SQLite store")
         };
         for sql in [
@@ -220,14 +220,16 @@ mod tests {
             // What earlier versions did at every start: analyse everything.
             "analyze",
         ] {
-            sqlx::query(sql).execute(&readers).await.unwrap();
+            let mut conn = readers.acquire().await.unwrap();
+            sqlx::query(sql).execute(&mut *conn).await.unwrap();
         }
         let stats_for = |table: &'static str| {
-            let pool = readers.clone();
+            let readers = readers.clone();
             async move {
+                let mut conn = readers.acquire().await.unwrap();
                 sqlx::query_scalar::<_, i64>("select count(*) from sqlite_stat1 where tbl = $1")
                     .bind(table)
-                    .fetch_one(&pool)
+                    .fetch_one(&mut *conn)
                     .await
                     .unwrap()
             }
@@ -246,11 +248,11 @@ mod tests {
             0,
             "small module tables neither"
         );
-        // On every pooled connection, including those that loaded the old
+        // On every reader connection, including those that loaded the old
         // statistics before the prune (after their next statement: EXPLAIN
         // alone does not check the schema).
         let mut conns = Vec::new();
-        for _ in 0..4 {
+        for _ in 0..crate::SQLITE_READERS {
             conns.push(readers.acquire().await.unwrap());
         }
         for conn in &mut conns {

@@ -108,7 +108,7 @@ impl PrivateAppStore for SqlStore {
         let sql = format!(
             "{APP_VIEW_SELECT} where p.account_id = $1 order by p.created_at desc, p.id desc"
         );
-        let rows: Vec<PrivateAppViewRow> = on_pool!(self.reader, db => sqlx::query_as(&sql)
+        let rows: Vec<PrivateAppViewRow> = on_reader!(self.reader, db => sqlx::query_as(&sql)
             .bind(account_id)
             .fetch_all(db)
             .await)
@@ -122,7 +122,7 @@ impl PrivateAppStore for SqlStore {
         id: &str,
     ) -> StoreResult<Option<PrivateAppView>> {
         let sql = format!("{APP_VIEW_SELECT} where p.id = $1 and p.account_id = $2");
-        let row: Option<PrivateAppViewRow> = on_pool!(self.reader, db => sqlx::query_as(&sql)
+        let row: Option<PrivateAppViewRow> = on_reader!(self.reader, db => sqlx::query_as(&sql)
             .bind(id)
             .bind(account_id)
             .fetch_optional(db)
@@ -292,7 +292,7 @@ on_pool!(self.writer, db => {
 
     async fn get_logo(&self, id: &str) -> StoreResult<Option<Logo>> {
         let row: Option<(String, String, String, Vec<u8>, i64)> =
-            on_pool!(self.reader, db => sqlx::query_as(
+            on_reader!(self.reader, db => sqlx::query_as(
             "select id, account_id, content_type, bytes, created_at from logos where id = $1",
         )
         .bind(id)

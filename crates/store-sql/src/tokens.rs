@@ -18,7 +18,7 @@ impl SqlStore {
         &self,
         hash: &TokenHash,
     ) -> StoreResult<Option<TokenLookup>> {
-        let row: Option<TokenLookupRow> = on_pool!(self.reader, db => sqlx::query_as(
+        let row: Option<TokenLookupRow> = on_reader!(self.reader, db => sqlx::query_as(
             // A token belongs to a Private App, or to an OAuth app through its grant.
             "select t.id, t.account_id, t.kind, t.token_hash, t.private_app_id, t.user_id, t.created_at, \
              t.last_used_at, t.expires_at, t.revoked_at, t.grant_id, t.family_id, t.scopes, t.rotated_at, \

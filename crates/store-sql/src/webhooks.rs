@@ -108,7 +108,7 @@ impl switchboard_core::webhooks::WebhookStore for SqlStore {
             "select {SUBSCRIPTION_COLUMNS} from webhook_subscriptions where account_id = $1 \
              and ($2 or private_app_id = $3 or grant_id = $4) order by created_at desc, id desc"
         );
-        let rows: Vec<SubscriptionRow> = on_pool!(self.reader, db => sqlx::query_as(&sql)
+        let rows: Vec<SubscriptionRow> = on_reader!(self.reader, db => sqlx::query_as(&sql)
             .bind(account_id)
             .bind(any)
             .bind(private_app)
@@ -127,7 +127,7 @@ impl switchboard_core::webhooks::WebhookStore for SqlStore {
         let sql = format!(
             "select {SUBSCRIPTION_COLUMNS} from webhook_subscriptions where account_id = $1 and id = $2"
         );
-        let row: Option<SubscriptionRow> = on_pool!(self.reader, db => sqlx::query_as(&sql)
+        let row: Option<SubscriptionRow> = on_reader!(self.reader, db => sqlx::query_as(&sql)
             .bind(account_id)
             .bind(id)
             .fetch_optional(db)
@@ -167,7 +167,7 @@ impl switchboard_core::webhooks::WebhookStore for SqlStore {
         subscription_id: &str,
         limit: i64,
     ) -> StoreResult<Vec<DeliveryLogEntry>> {
-        let rows: Vec<DeliveryRow> = on_pool!(self.reader, db => sqlx::query_as(
+        let rows: Vec<DeliveryRow> = on_reader!(self.reader, db => sqlx::query_as(
             "select d.id, d.subscription_id, d.event_id, d.event_type, d.attempt, d.status, \
              d.latency_ms, d.error, d.created_at, d.next_attempt_at from webhook_deliveries d \
              join webhook_subscriptions s on s.id = d.subscription_id \
@@ -271,7 +271,7 @@ impl switchboard_core::webhooks::WebhookStore for SqlStore {
     }
 
     async fn pending_deliveries(&self) -> StoreResult<i64> {
-        on_pool!(self.reader, db => sqlx::query_scalar(
+        on_reader!(self.reader, db => sqlx::query_scalar(
             "select count(*) from webhook_outbox where state = 'pending'",
         )
         .fetch_one(db)

@@ -81,7 +81,7 @@ impl SqlStore {
             "select {APP_COLUMNS}, a.name as owner_name from oauth_apps o \
              join accounts a on a.id = o.account_id where o.client_id = $1"
         );
-        let row: Option<AppWithOwnerRow> = on_pool!(self.reader, db => sqlx::query_as(&sql)
+        let row: Option<AppWithOwnerRow> = on_reader!(self.reader, db => sqlx::query_as(&sql)
             .bind(client_id)
             .fetch_optional(db)
             .await)
@@ -92,7 +92,7 @@ impl SqlStore {
 
     async fn one_app(&self, where_clause: &str, binds: &[&str]) -> StoreResult<Option<OAuthApp>> {
         let sql = format!("select {APP_COLUMNS} from oauth_apps o where {where_clause}");
-        on_pool!(self.reader, db => {
+        on_reader!(self.reader, db => {
             let mut q = sqlx::query_as::<_, AppRow>(&sql);
             for b in binds {
                 q = q.bind(*b);
@@ -150,7 +150,7 @@ pub(super) async fn list(store: &SqlStore, account_id: &str) -> StoreResult<Vec<
     let sql = format!(
         "select {APP_COLUMNS} from oauth_apps o where o.account_id = $1 order by o.created_at desc, o.id desc"
     );
-    let rows: Vec<AppRow> = on_pool!(store.reader, db => sqlx::query_as(&sql)
+    let rows: Vec<AppRow> = on_reader!(store.reader, db => sqlx::query_as(&sql)
         .bind(account_id)
         .fetch_all(db)
         .await)

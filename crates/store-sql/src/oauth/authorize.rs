@@ -119,7 +119,7 @@ pub(super) async fn find_code(
     store: &SqlStore,
     code_hash: &TokenHash,
 ) -> StoreResult<Option<AuthCode>> {
-    let row: Option<CodeRow> = on_pool!(store.reader, db => sqlx::query_as(
+    let row: Option<CodeRow> = on_reader!(store.reader, db => sqlx::query_as(
         "select id, code_hash, grant_id, app_id, user_id, account_id, redirect_uri, scopes, code_challenge, \
          created_at, expires_at, used_at from oauth_codes where code_hash = $1",
     )

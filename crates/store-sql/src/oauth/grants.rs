@@ -95,7 +95,7 @@ pub(super) async fn find_live(
     let sql = format!(
         "select {GRANT_COLUMNS} from oauth_grants g where g.app_id = $1 and g.subject = $2 and g.revoked_at is null"
     );
-    let row: Option<GrantRow> = on_pool!(store.reader, db => sqlx::query_as(&sql)
+    let row: Option<GrantRow> = on_reader!(store.reader, db => sqlx::query_as(&sql)
         .bind(app_id)
         .bind(subject)
         .fetch_optional(db)
@@ -151,7 +151,7 @@ pub(super) async fn list(
          where g.account_id = $1 and g.revoked_at is null and (cast($2 as text) is null or g.user_id = $2) \
          order by g.created_at desc, g.id desc"
     );
-    let rows: Vec<GrantViewRow> = on_pool!(store.reader, db => sqlx::query_as(&sql)
+    let rows: Vec<GrantViewRow> = on_reader!(store.reader, db => sqlx::query_as(&sql)
         .bind(account_id)
         .bind(user_id)
         .fetch_all(db)

@@ -81,19 +81,19 @@ impl RecordStore for SqlStore {
                 (page, count)
             }
         };
-        let records = on_pool!(self.reader, db => {
+        let records = on_reader!(self.reader, db => {
             let rows = page.query().fetch_all(db).await.map_err(err)?;
             rows.iter()
                 .map(|r| decode(module, r))
                 .collect::<StoreResult<Vec<_>>>()
         })?;
         let total = match count {
-            Some(count) => on_pool!(self.reader, db => {
+            Some(count) => on_reader!(self.reader, db => {
                 let row = count.query().fetch_one(db).await.map_err(err)?;
                 row.try_get::<i64, _>(0).map_err(err)
             })?,
             // Unfiltered: the count kept with every insert and delete.
-            None => on_pool!(self.reader, db => sqlx::query_scalar(
+            None => on_reader!(self.reader, db => sqlx::query_scalar(
                 "select live_records from change_counters where account_id = $1 and module = $2",
             )
             .bind(account_id)
@@ -117,7 +117,7 @@ impl RecordStore for SqlStore {
             columns(module),
             module.table()
         );
-        on_pool!(self.reader, db => {
+        on_reader!(self.reader, db => {
             let row = sqlx::query(&sql)
                 .bind(id)
                 .bind(account_id)
@@ -326,7 +326,7 @@ impl RecordStore for SqlStore {
         limit: i64,
     ) -> StoreResult<Vec<Change>> {
         let rows: Vec<(i64, String, String, Option<String>, i64)> =
-            on_pool!(self.reader, db => sqlx::query_as(
+            on_reader!(self.reader, db => sqlx::query_as(
             "select seq, record_id, op, record, created_at from record_changes \
              where account_id = $1 and module = $2 and seq > $3 order by seq limit $4",
         )
