@@ -208,11 +208,14 @@ async fn open_sqlite(url: &str, settings: &PoolSettings) -> StoreResult<(Readers
         .test_before_acquire(false);
     // SQLite's default page cache (2 MiB) per connection: a larger one for
     // the writer (64 MiB) helped bulk inserts, but filled up under a token
-    // load and took RSS past 64 MiB (bench/peers.sh).
+    // load and took RSS past 64 MiB (bench/peers.sh). The writer keeps its
+    // statement journals (the undo of a multi-row insert that fails half
+    // way) in memory: past 64 KiB SQLite spills them to a temporary file,
+    // a fifth of `dev seed`'s CPU in write syscalls.
     let writer = pool
         .clone()
         .max_connections(1)
-        .connect_with(options.clone())
+        .connect_with(options.clone().pragma("temp_store", "memory"))
         .await
         .map_err(err)?;
     let readers = SqliteConns::open(&options, SQLITE_READERS, settings.acquire_timeout).await?;
