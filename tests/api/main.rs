@@ -14,6 +14,8 @@ mod browser_admin;
 mod browser_support;
 mod browser_webhooks;
 mod cli;
+mod cli_messages;
+mod cli_serve;
 mod console;
 mod console_admin;
 mod envelope;
