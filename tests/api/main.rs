@@ -25,6 +25,7 @@ mod console_admin_webhooks;
 mod console_guards;
 mod console_private_apps;
 mod envelope;
+mod envelope_garbage;
 mod limits;
 mod multi_node;
 mod mutation_guards;
