@@ -30,6 +30,8 @@ mod limits;
 mod multi_node;
 mod mutation_guards;
 mod oauth_admin;
+mod oauth_admin_grants;
+mod oauth_admin_nodes;
 mod oauth_browser;
 mod oauth_flow;
 mod oauth_flow_accounts;
