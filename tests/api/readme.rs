@@ -134,3 +134,26 @@ fn the_readme_shell_examples_run_as_written() {
     assert!(stdout.contains("\"access_token\":\"swb_at_"), "{stdout}");
     assert_eq!(stderr.matches(">>> README line").count(), blocks.len());
 }
+
+/// SECURITY.md cites the tests behind each claim as `path.rs::test_name`:
+/// each must name a file that holds that function (a moved test would
+/// otherwise leave the claim pointing at nothing).
+#[test]
+fn security_md_cites_tests_that_exist() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let security = std::fs::read_to_string(root.join("SECURITY.md")).unwrap();
+    let mut cited = 0;
+    for cite in security.split('`').skip(1).step_by(2) {
+        let Some((path, test)) = cite.split_once(".rs::") else {
+            continue;
+        };
+        let source = std::fs::read_to_string(root.join(format!("{path}.rs")))
+            .unwrap_or_else(|e| panic!("SECURITY.md cites {cite}: {e}"));
+        assert!(
+            source.contains(&format!("fn {test}(")),
+            "SECURITY.md cites {cite}, which is not in that file"
+        );
+        cited += 1;
+    }
+    assert!(cited > 10, "found only {cited} citations");
+}
