@@ -37,6 +37,7 @@ pub async fn run_all(store: &dyn Store) {
     settings::run(store).await;
     oauth::run(store).await;
     issuance::concurrent_issuance_fails_alone(store).await;
+    cache::grant_lookups_follow_grant_writes(store).await;
     console::run(store).await;
     store.ping().await.unwrap();
 }

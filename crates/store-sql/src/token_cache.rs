@@ -1,5 +1,5 @@
-//! Token and OAuth client look-ups cached per node: a hit costs a map read
-//! instead of one or two queries. Every write that can change what a look-up
+//! Token, OAuth client and grant look-ups cached per node: a hit costs a
+//! map read instead of one or two queries. Every write that can change what a look-up
 //! returns (revocation, rotation, deletion, scope or user changes, client
 //! secret rotation, app and account changes, expiry clean-up) calls
 //! [`Caches::invalidate`]; on PostgreSQL it also notifies the other nodes
@@ -10,7 +10,7 @@ use moka::sync::Cache;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
-use switchboard_core::oauth::OAuthApp;
+use switchboard_core::oauth::{Grant, OAuthApp};
 use switchboard_core::store::TokenLookup;
 
 /// The safety net: no entry outlives this, whatever happens elsewhere.
@@ -28,17 +28,24 @@ pub type TokenCache = LookupCache<TokenLookup>;
 /// (its creation invalidates too), at the latest after the TTL.
 pub type ClientCache = LookupCache<Option<(OAuthApp, String)>>;
 
+/// By app and subject: the live grant, or that there is none. Its
+/// `last_used_at` may lag the database's by up to the TTL (issuing a token
+/// moves it without an invalidation; see `grant_tokens::insert`).
+pub type GrantCache = LookupCache<Option<Grant>>;
+
 /// Every cached look-up of a node: one invalidation drops them all.
 #[derive(Clone, Default)]
 pub struct Caches {
     pub tokens: TokenCache,
     pub clients: ClientCache,
+    pub grants: GrantCache,
 }
 
 impl Caches {
     pub fn invalidate(&self) {
         self.tokens.invalidate();
         self.clients.invalidate();
+        self.grants.invalidate();
     }
 }
 
@@ -175,11 +182,16 @@ mod tests {
         assert!(cache.get(hash).is_err());
     }
 
-    /// One invalidation (a local write, or a notification) drops both kinds
-    /// of look-up, a cached "no such client" included.
+    /// One invalidation (a local write, or a notification) drops every kind
+    /// of look-up, a cached "no such client" or "no grant" included.
     #[test]
-    fn invalidating_the_caches_drops_tokens_and_clients() {
+    fn invalidating_the_caches_drops_tokens_clients_and_grants() {
         let caches = Caches::default();
+        let ticket = caches.grants.get("app\nsubject").unwrap_err();
+        caches.grants.put("app\nsubject", None, &None, ticket);
+        assert!(matches!(caches.grants.get("app\nsubject"), Ok(None)));
+        caches.invalidate();
+        assert!(caches.grants.get("app\nsubject").is_err());
         let ticket = caches.clients.get("client").unwrap_err();
         caches.clients.put("client", None, &None, ticket);
         assert!(matches!(caches.clients.get("client"), Ok(None)));

@@ -74,3 +74,30 @@ pub async fn issuing_tokens_keeps_cached_lookups(writer: &dyn Store, node: &dyn 
         .unwrap();
     assert!(seen_revoked().await);
 }
+
+/// A grant's look-up (cached by a store that caches) follows every write
+/// of the grant through the same store: scopes saved, revoked, saved again.
+pub(super) async fn grant_lookups_follow_grant_writes(store: &dyn Store) {
+    let GrantedApp {
+        owner,
+        admin,
+        app: a,
+        grant: g,
+    } = granted_app(store, "Grant cache").await;
+    let live = || async { store.find_live_grant(&a.id, &admin.id).await.unwrap() };
+    for _ in 0..3 {
+        assert_eq!(live().await.map(|l| l.id), Some(g.id.clone()));
+    }
+    let mut wider = g.clone();
+    wider.scopes = crate::scope::ScopeSet::parse_spaced("contacts.read calls.read").unwrap();
+    store.save_grant(&wider, &audited(&owner.id)).await.unwrap();
+    assert_eq!(live().await.map(|l| l.scopes), Some(wider.scopes.clone()));
+    store
+        .revoke_grant(&g.id, now(), &audited(&owner.id))
+        .await
+        .unwrap();
+    assert!(live().await.is_none(), "a revoked grant is not live");
+    assert!(live().await.is_none());
+    store.save_grant(&g, &audited(&owner.id)).await.unwrap();
+    assert_eq!(live().await.map(|l| l.scopes), Some(g.scopes.clone()));
+}

@@ -122,4 +122,39 @@ async fn client_changes_reach_other_nodes(writer: &dyn Store, reader: &dyn Store
         .await
         .unwrap());
     within_a_second(reader, &a.client_id, |f| f.is_none()).await;
+
+    grant_changes_reach_other_nodes(writer, reader).await;
+}
+
+/// Two nodes on one database: a grant revoked through `writer` is no longer
+/// live on `reader` within SPEC S3's second, although `reader` had looked
+/// it up just before.
+async fn grant_changes_reach_other_nodes(writer: &dyn Store, reader: &dyn Store) {
+    use std::time::{Duration as StdDuration, Instant};
+    let granted = super::fixtures::granted_app(writer, "Grant Nodes").await;
+    let (app_id, subject) = (&granted.app.id, &granted.admin.id);
+    for _ in 0..3 {
+        assert!(reader
+            .find_live_grant(app_id, subject)
+            .await
+            .unwrap()
+            .is_some());
+    }
+    writer
+        .revoke_grant(&granted.grant.id, now(), &audited(&granted.owner.id))
+        .await
+        .unwrap();
+    let started = Instant::now();
+    while reader
+        .find_live_grant(app_id, subject)
+        .await
+        .unwrap()
+        .is_some()
+    {
+        assert!(
+            started.elapsed() < StdDuration::from_secs(1),
+            "the grant's revocation did not reach the other node within 1 s"
+        );
+        tokio::time::sleep(StdDuration::from_millis(10)).await;
+    }
 }

@@ -64,7 +64,8 @@ pub(super) async fn insert(
 ) -> StoreResult<()> {
     // No invalidation: a new token's hash is random, so no cached
     // look-up can be of it (a token not found is never cached), and a
-    // grant's last use is not part of a look-up. Invalidating here would
+    // grant's last use is not what a look-up is for (a cached grant's may
+    // lag, see `GrantCache`). Invalidating here would
     // flush every node's caches (and cost a NOTIFY) at every grant.
     store
         .issue(Issue {

@@ -87,7 +87,25 @@ pub(crate) async fn revoke_user_grants(
     })
 }
 
+/// Cached per node, like client look-ups: every write that creates, changes
+/// or revokes a grant goes through `changing_tokens`.
 pub(super) async fn find_live(
+    store: &SqlStore,
+    app_id: &str,
+    subject: &str,
+) -> StoreResult<Option<Grant>> {
+    // Neither part holds a newline (ids, and "app" or a user id).
+    let key = format!("{app_id}\n{subject}");
+    let ticket = match store.caches.grants.get(&key) {
+        Ok(hit) => return Ok(hit),
+        Err(ticket) => ticket,
+    };
+    let found = find_live_uncached(store, app_id, subject).await?;
+    store.caches.grants.put(&key, None, &found, ticket);
+    Ok(found)
+}
+
+async fn find_live_uncached(
     store: &SqlStore,
     app_id: &str,
     subject: &str,
