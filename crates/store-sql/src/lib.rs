@@ -185,8 +185,11 @@ impl SqlStore {
     }
 }
 
-/// Reader connections to a SQLite file.
-const SQLITE_READERS: usize = 8;
+/// Reader connections to a SQLite file: each has a worker thread and a
+/// page cache of up to 2 MiB. With 8, RSS under bench/peers.sh reached
+/// 77–83 MiB (target 64); with 4, 62–65 MiB, the CPU per request the same
+/// within the noise (BENCHMARKS.md).
+const SQLITE_READERS: usize = 4;
 
 /// SQLite takes one writer at a time: writes queue for one connection of
 /// their own, in order, instead of contending for the file lock and sleeping
