@@ -34,6 +34,7 @@ pub async fn run_all(store: &dyn Store) {
     audit::audit_entries_commit_with_their_change(store).await;
     records::records_and_their_feed(store).await;
     lists::list_membership_follows_every_write(store).await;
+    lists::concurrent_writes_keep_list_counts(store).await;
     settings::run(store).await;
     oauth::run(store).await;
     issuance::concurrent_issuance_fails_alone(store).await;
