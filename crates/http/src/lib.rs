@@ -14,6 +14,7 @@ mod middleware;
 mod oauth;
 mod openapi;
 mod request_metrics;
+mod schemas;
 mod state;
 
 pub use state::{AppState, HttpConfig};

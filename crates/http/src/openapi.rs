@@ -10,36 +10,20 @@
 //! module's own record schemas built from `Module::fields()`.
 //!
 //! This file holds the list of documented paths and the assembly of the
-//! document; the schemas and responses it refers to live in the modules
-//! below.
-
-mod enums;
-mod field_schemas;
-mod modules;
-mod responses;
-
-pub use enums::{
-    AccessTokenLifetime, Bearer, ClientType, Condition, GrantType, IntrospectedType,
-    OAuthErrorCode, Role, Visibility,
-};
-pub(crate) use field_schemas::{
-    app_name, app_name_or_null, description, expires_in_days, oauth_app_scopes,
-    oauth_app_scopes_or_null, private_app_scopes, private_app_scopes_or_null, redirect_uris,
-    redirect_uris_or_null, user_name,
-};
-pub use modules::ModuleFields;
-pub use responses::{
-    BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, PreconditionFailed, RequestTimeout,
-    TooManyRequests, Unauthorized, UnsupportedMediaType,
-};
+//! document; the schemas and responses it and the handlers refer to live in
+//! `crate::schemas`, which imports no handler.
 
 use crate::error::Envelope;
+use crate::schemas::modules::{expand_modules, record_schemas};
+use crate::schemas::{
+    BadRequest, Condition, Conflict, Forbidden, NotFound, PayloadTooLarge, PreconditionFailed,
+    RequestTimeout, TooManyRequests, Unauthorized, UnsupportedMediaType,
+};
 use crate::state::AppState;
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
-use modules::{expand_modules, record_schemas};
 use serde_json::{json, Value};
 use std::sync::OnceLock;
 use switchboard_core::records::schema::Module;

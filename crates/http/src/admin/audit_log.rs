@@ -78,10 +78,10 @@ impl From<AuditEntry> for EntryBody {
     responses(
         (status = 200, description = "Entries, newest first.", body = [EntryBody],
             headers(("Link" = String, description = "`<…?before=…>; rel=\"next\"` when older entries follow."))),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::Forbidden),
-        (status = 429, response = crate::openapi::TooManyRequests),
+        (status = 400, response = crate::schemas::BadRequest),
+        (status = 401, response = crate::schemas::Unauthorized),
+        (status = 403, response = crate::schemas::Forbidden),
+        (status = 429, response = crate::schemas::TooManyRequests),
     ),
     security(("bearer" = ["admin.read"]), ("consoleSession" = []))
 )]

@@ -84,12 +84,12 @@ macro_rules! logo_handlers {
             ),
             responses(
                 (status = 200, description = "The logo is set.", body = LogoBody),
-                (status = 400, response = crate::openapi::BadRequest),
-                (status = 401, response = crate::openapi::Unauthorized),
-                (status = 403, response = crate::openapi::Forbidden),
-                (status = 404, response = crate::openapi::NotFound),
-                (status = 413, response = crate::openapi::PayloadTooLarge),
-                (status = 429, response = crate::openapi::TooManyRequests),
+                (status = 400, response = crate::schemas::BadRequest),
+                (status = 401, response = crate::schemas::Unauthorized),
+                (status = 403, response = crate::schemas::Forbidden),
+                (status = 404, response = crate::schemas::NotFound),
+                (status = 413, response = crate::schemas::PayloadTooLarge),
+                (status = 429, response = crate::schemas::TooManyRequests),
             ),
             security(("bearer" = ["admin.write"]), ("consoleSession" = [], "csrfToken" = []))
         )]
@@ -111,11 +111,11 @@ macro_rules! logo_handlers {
             params(("id" = String, Path, description = "The app's id.")),
             responses(
                 (status = 204, description = "Removed (or there was none)."),
-                (status = 400, response = crate::openapi::BadRequest),
-                (status = 401, response = crate::openapi::Unauthorized),
-                (status = 403, response = crate::openapi::Forbidden),
-                (status = 404, response = crate::openapi::NotFound),
-                (status = 429, response = crate::openapi::TooManyRequests),
+                (status = 400, response = crate::schemas::BadRequest),
+                (status = 401, response = crate::schemas::Unauthorized),
+                (status = 403, response = crate::schemas::Forbidden),
+                (status = 404, response = crate::schemas::NotFound),
+                (status = 429, response = crate::schemas::TooManyRequests),
             ),
             security(("bearer" = ["admin.write"]), ("consoleSession" = [], "csrfToken" = []))
         )]

@@ -43,12 +43,12 @@ pub(crate) struct OAuthAppBody {
     client_secret: Option<String>,
     redirect_uris: Vec<String>,
     scopes: Vec<String>,
-    #[schema(value_type = crate::openapi::Visibility)]
+    #[schema(value_type = crate::schemas::Visibility)]
     visibility: &'static str,
-    #[schema(value_type = crate::openapi::ClientType)]
+    #[schema(value_type = crate::schemas::ClientType)]
     client_type: &'static str,
     require_pkce: bool,
-    #[schema(value_type = crate::openapi::AccessTokenLifetime)]
+    #[schema(value_type = crate::schemas::AccessTokenLifetime)]
     access_token_lifetime: &'static str,
     #[schema(required = true)]
     logo_url: Option<String>,
@@ -82,29 +82,29 @@ impl From<OAuthAppView> for OAuthAppBody {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 #[schema(as = NewOAuthApp)]
 pub(crate) struct CreateBody {
-    #[schema(schema_with = crate::openapi::app_name)]
+    #[schema(schema_with = crate::schemas::app_name)]
     name: String,
     #[serde(default)]
-    #[schema(schema_with = crate::openapi::description, required = false)]
+    #[schema(schema_with = crate::schemas::description, required = false)]
     description: Option<String>,
-    #[schema(schema_with = crate::openapi::redirect_uris)]
+    #[schema(schema_with = crate::schemas::redirect_uris)]
     redirect_uris: Vec<String>,
-    #[schema(schema_with = crate::openapi::oauth_app_scopes)]
+    #[schema(schema_with = crate::schemas::oauth_app_scopes)]
     scopes: Vec<String>,
     /// Default `private`.
     #[serde(default)]
-    #[schema(value_type = Option<crate::openapi::Visibility>)]
+    #[schema(value_type = Option<crate::schemas::Visibility>)]
     visibility: Option<String>,
     /// Default `confidential`.
     #[serde(default)]
-    #[schema(value_type = Option<crate::openapi::ClientType>)]
+    #[schema(value_type = Option<crate::schemas::ClientType>)]
     client_type: Option<String>,
     /// Default false; always on for public clients.
     #[serde(default)]
     require_pkce: Option<bool>,
     /// Default `never`.
     #[serde(default)]
-    #[schema(value_type = Option<crate::openapi::AccessTokenLifetime>)]
+    #[schema(value_type = Option<crate::schemas::AccessTokenLifetime>)]
     access_token_lifetime: Option<String>,
 }
 
@@ -112,18 +112,18 @@ pub(crate) struct CreateBody {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 #[schema(as = OAuthAppPatch)]
 pub(crate) struct PatchBody {
-    #[schema(schema_with = crate::openapi::app_name_or_null, required = false)]
+    #[schema(schema_with = crate::schemas::app_name_or_null, required = false)]
     name: Option<String>,
-    #[schema(schema_with = crate::openapi::description, required = false)]
+    #[schema(schema_with = crate::schemas::description, required = false)]
     description: Option<String>,
-    #[schema(schema_with = crate::openapi::redirect_uris_or_null, required = false)]
+    #[schema(schema_with = crate::schemas::redirect_uris_or_null, required = false)]
     redirect_uris: Option<Vec<String>>,
-    #[schema(schema_with = crate::openapi::oauth_app_scopes_or_null, required = false)]
+    #[schema(schema_with = crate::schemas::oauth_app_scopes_or_null, required = false)]
     scopes: Option<Vec<String>>,
-    #[schema(value_type = Option<crate::openapi::Visibility>)]
+    #[schema(value_type = Option<crate::schemas::Visibility>)]
     visibility: Option<String>,
     require_pkce: Option<bool>,
-    #[schema(value_type = Option<crate::openapi::AccessTokenLifetime>)]
+    #[schema(value_type = Option<crate::schemas::AccessTokenLifetime>)]
     access_token_lifetime: Option<String>,
 }
 
@@ -135,9 +135,9 @@ pub(crate) struct PatchBody {
     tag = "admin",
     responses(
         (status = 200, description = "Every OAuth app, with its client secret.", body = [OAuthAppBody]),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::Forbidden),
-        (status = 429, response = crate::openapi::TooManyRequests),
+        (status = 401, response = crate::schemas::Unauthorized),
+        (status = 403, response = crate::schemas::Forbidden),
+        (status = 429, response = crate::schemas::TooManyRequests),
     ),
     security(("bearer" = ["admin.read"]), ("consoleSession" = []))
 )]
@@ -160,12 +160,12 @@ pub(crate) async fn list(
     responses(
         (status = 201, description = "Registered; `clientSecret` is null for public clients.", body = OAuthAppBody,
             headers(("Location" = String, description = "The app's URL."), ("Cache-Control" = String, description = "`no-store`."))),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::Forbidden),
-        (status = 413, response = crate::openapi::PayloadTooLarge),
-        (status = 415, response = crate::openapi::UnsupportedMediaType),
-        (status = 429, response = crate::openapi::TooManyRequests),
+        (status = 400, response = crate::schemas::BadRequest),
+        (status = 401, response = crate::schemas::Unauthorized),
+        (status = 403, response = crate::schemas::Forbidden),
+        (status = 413, response = crate::schemas::PayloadTooLarge),
+        (status = 415, response = crate::schemas::UnsupportedMediaType),
+        (status = 429, response = crate::schemas::TooManyRequests),
     ),
     security(("bearer" = ["admin.write"]), ("consoleSession" = [], "csrfToken" = []))
 )]
@@ -212,11 +212,11 @@ pub(crate) async fn create(
     responses(
         (status = 200, description = "The app.", body = OAuthAppBody,
             headers(("Cache-Control" = String, description = "`no-store`."))),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::Forbidden),
-        (status = 404, response = crate::openapi::NotFound),
-        (status = 429, response = crate::openapi::TooManyRequests),
+        (status = 400, response = crate::schemas::BadRequest),
+        (status = 401, response = crate::schemas::Unauthorized),
+        (status = 403, response = crate::schemas::Forbidden),
+        (status = 404, response = crate::schemas::NotFound),
+        (status = 429, response = crate::schemas::TooManyRequests),
     ),
     security(("bearer" = ["admin.read"]), ("consoleSession" = []))
 )]
@@ -250,13 +250,13 @@ fn secret_response(view: OAuthAppView) -> Response {
     responses(
         (status = 200, description = "The updated app.", body = OAuthAppBody,
             headers(("Cache-Control" = String, description = "`no-store`."))),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::Forbidden),
-        (status = 404, response = crate::openapi::NotFound),
-        (status = 413, response = crate::openapi::PayloadTooLarge),
-        (status = 415, response = crate::openapi::UnsupportedMediaType),
-        (status = 429, response = crate::openapi::TooManyRequests),
+        (status = 400, response = crate::schemas::BadRequest),
+        (status = 401, response = crate::schemas::Unauthorized),
+        (status = 403, response = crate::schemas::Forbidden),
+        (status = 404, response = crate::schemas::NotFound),
+        (status = 413, response = crate::schemas::PayloadTooLarge),
+        (status = 415, response = crate::schemas::UnsupportedMediaType),
+        (status = 429, response = crate::schemas::TooManyRequests),
     ),
     security(("bearer" = ["admin.write"]), ("consoleSession" = [], "csrfToken" = []))
 )]
@@ -305,12 +305,12 @@ pub(crate) async fn update(
     responses(
         (status = 200, description = "The app with its new `clientSecret`.", body = OAuthAppBody,
             headers(("Cache-Control" = String, description = "`no-store`."))),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::Forbidden),
-        (status = 404, response = crate::openapi::NotFound),
-        (status = 409, response = crate::openapi::Conflict),
-        (status = 429, response = crate::openapi::TooManyRequests),
+        (status = 400, response = crate::schemas::BadRequest),
+        (status = 401, response = crate::schemas::Unauthorized),
+        (status = 403, response = crate::schemas::Forbidden),
+        (status = 404, response = crate::schemas::NotFound),
+        (status = 409, response = crate::schemas::Conflict),
+        (status = 429, response = crate::schemas::TooManyRequests),
     ),
     security(("bearer" = ["admin.write"]), ("consoleSession" = [], "csrfToken" = []))
 )]
@@ -336,11 +336,11 @@ pub(crate) async fn rotate_secret(
     params(("id" = String, Path, description = "The object's id.")),
     responses(
         (status = 204, description = "Deleted."),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::Forbidden),
-        (status = 404, response = crate::openapi::NotFound),
-        (status = 429, response = crate::openapi::TooManyRequests),
+        (status = 400, response = crate::schemas::BadRequest),
+        (status = 401, response = crate::schemas::Unauthorized),
+        (status = 403, response = crate::schemas::Forbidden),
+        (status = 404, response = crate::schemas::NotFound),
+        (status = 429, response = crate::schemas::TooManyRequests),
     ),
     security(("bearer" = ["admin.write"]), ("consoleSession" = [], "csrfToken" = []))
 )]

@@ -39,11 +39,11 @@ pub(crate) struct ResetLinkBody {
     params(("id" = String, Path, description = "The object's id.")),
     responses(
         (status = 201, description = "The link, shown once.", body = ResetLinkBody),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::Forbidden),
-        (status = 404, response = crate::openapi::NotFound),
-        (status = 409, response = crate::openapi::Conflict),
-        (status = 429, response = crate::openapi::TooManyRequests),
+        (status = 401, response = crate::schemas::Unauthorized),
+        (status = 403, response = crate::schemas::Forbidden),
+        (status = 404, response = crate::schemas::NotFound),
+        (status = 409, response = crate::schemas::Conflict),
+        (status = 429, response = crate::schemas::TooManyRequests),
     ),
     security(("bearer" = ["admin.write"]), ("consoleSession" = [], "csrfToken" = []))
 )]

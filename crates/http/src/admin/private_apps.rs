@@ -65,15 +65,15 @@ impl PrivateAppBody {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 #[schema(as = NewPrivateApp)]
 pub(crate) struct CreateBody {
-    #[schema(schema_with = crate::openapi::app_name)]
+    #[schema(schema_with = crate::schemas::app_name)]
     name: String,
     #[serde(default)]
-    #[schema(schema_with = crate::openapi::description, required = false)]
+    #[schema(schema_with = crate::schemas::description, required = false)]
     description: Option<String>,
-    #[schema(schema_with = crate::openapi::private_app_scopes)]
+    #[schema(schema_with = crate::schemas::private_app_scopes)]
     scopes: Vec<String>,
     #[serde(default)]
-    #[schema(schema_with = crate::openapi::expires_in_days, required = false)]
+    #[schema(schema_with = crate::schemas::expires_in_days, required = false)]
     expires_in_days: Option<u32>,
 }
 
@@ -81,11 +81,11 @@ pub(crate) struct CreateBody {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 #[schema(as = PrivateAppPatch)]
 pub(crate) struct PatchBody {
-    #[schema(schema_with = crate::openapi::app_name_or_null, required = false)]
+    #[schema(schema_with = crate::schemas::app_name_or_null, required = false)]
     name: Option<String>,
-    #[schema(schema_with = crate::openapi::description, required = false)]
+    #[schema(schema_with = crate::schemas::description, required = false)]
     description: Option<String>,
-    #[schema(schema_with = crate::openapi::private_app_scopes_or_null, required = false)]
+    #[schema(schema_with = crate::schemas::private_app_scopes_or_null, required = false)]
     scopes: Option<Vec<String>>,
 }
 
@@ -105,9 +105,9 @@ pub(crate) struct RotateBody {
     tag = "admin",
     responses(
         (status = 200, description = "Every Private App; never a token.", body = [PrivateAppBody]),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::Forbidden),
-        (status = 429, response = crate::openapi::TooManyRequests),
+        (status = 401, response = crate::schemas::Unauthorized),
+        (status = 403, response = crate::schemas::Forbidden),
+        (status = 429, response = crate::schemas::TooManyRequests),
     ),
     security(("bearer" = ["admin.read"]), ("consoleSession" = []))
 )]
@@ -134,12 +134,12 @@ pub(crate) async fn list(
     responses(
         (status = 201, description = "Created, with `token`.", body = PrivateAppBody,
             headers(("Location" = String, description = "The app's URL."), ("Cache-Control" = String, description = "`no-store`."))),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::Forbidden),
-        (status = 413, response = crate::openapi::PayloadTooLarge),
-        (status = 415, response = crate::openapi::UnsupportedMediaType),
-        (status = 429, response = crate::openapi::TooManyRequests),
+        (status = 400, response = crate::schemas::BadRequest),
+        (status = 401, response = crate::schemas::Unauthorized),
+        (status = 403, response = crate::schemas::Forbidden),
+        (status = 413, response = crate::schemas::PayloadTooLarge),
+        (status = 415, response = crate::schemas::UnsupportedMediaType),
+        (status = 429, response = crate::schemas::TooManyRequests),
     ),
     security(("bearer" = ["admin.write"]), ("consoleSession" = [], "csrfToken" = []))
 )]
@@ -173,11 +173,11 @@ pub(crate) async fn create(
     params(("id" = String, Path, description = "The object's id.")),
     responses(
         (status = 200, description = "The app; never its token.", body = PrivateAppBody),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::Forbidden),
-        (status = 404, response = crate::openapi::NotFound),
-        (status = 429, response = crate::openapi::TooManyRequests),
+        (status = 400, response = crate::schemas::BadRequest),
+        (status = 401, response = crate::schemas::Unauthorized),
+        (status = 403, response = crate::schemas::Forbidden),
+        (status = 404, response = crate::schemas::NotFound),
+        (status = 429, response = crate::schemas::TooManyRequests),
     ),
     security(("bearer" = ["admin.read"]), ("consoleSession" = []))
 )]
@@ -203,13 +203,13 @@ pub(crate) async fn show(
     request_body = PatchBody,
     responses(
         (status = 200, description = "The updated app.", body = PrivateAppBody),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::Forbidden),
-        (status = 404, response = crate::openapi::NotFound),
-        (status = 413, response = crate::openapi::PayloadTooLarge),
-        (status = 415, response = crate::openapi::UnsupportedMediaType),
-        (status = 429, response = crate::openapi::TooManyRequests),
+        (status = 400, response = crate::schemas::BadRequest),
+        (status = 401, response = crate::schemas::Unauthorized),
+        (status = 403, response = crate::schemas::Forbidden),
+        (status = 404, response = crate::schemas::NotFound),
+        (status = 413, response = crate::schemas::PayloadTooLarge),
+        (status = 415, response = crate::schemas::UnsupportedMediaType),
+        (status = 429, response = crate::schemas::TooManyRequests),
     ),
     security(("bearer" = ["admin.write"]), ("consoleSession" = [], "csrfToken" = []))
 )]
@@ -255,13 +255,13 @@ pub(crate) async fn update(
     responses(
         (status = 200, description = "The app with its new `token`.", body = PrivateAppBody,
             headers(("Cache-Control" = String, description = "`no-store`."))),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::Forbidden),
-        (status = 404, response = crate::openapi::NotFound),
-        (status = 413, response = crate::openapi::PayloadTooLarge),
-        (status = 415, response = crate::openapi::UnsupportedMediaType),
-        (status = 429, response = crate::openapi::TooManyRequests),
+        (status = 400, response = crate::schemas::BadRequest),
+        (status = 401, response = crate::schemas::Unauthorized),
+        (status = 403, response = crate::schemas::Forbidden),
+        (status = 404, response = crate::schemas::NotFound),
+        (status = 413, response = crate::schemas::PayloadTooLarge),
+        (status = 415, response = crate::schemas::UnsupportedMediaType),
+        (status = 429, response = crate::schemas::TooManyRequests),
     ),
     security(("bearer" = ["admin.write"]), ("consoleSession" = [], "csrfToken" = []))
 )]
@@ -289,11 +289,11 @@ pub(crate) async fn rotate(
     params(("id" = String, Path, description = "The object's id.")),
     responses(
         (status = 204, description = "Deleted."),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::Forbidden),
-        (status = 404, response = crate::openapi::NotFound),
-        (status = 429, response = crate::openapi::TooManyRequests),
+        (status = 400, response = crate::schemas::BadRequest),
+        (status = 401, response = crate::schemas::Unauthorized),
+        (status = 403, response = crate::schemas::Forbidden),
+        (status = 404, response = crate::schemas::NotFound),
+        (status = 429, response = crate::schemas::TooManyRequests),
     ),
     security(("bearer" = ["admin.write"]), ("consoleSession" = [], "csrfToken" = []))
 )]

@@ -28,7 +28,7 @@ pub(crate) struct UserBody {
     id: String,
     email: String,
     name: String,
-    #[schema(value_type = crate::openapi::Role)]
+    #[schema(value_type = crate::schemas::Role)]
     role: &'static str,
     active: bool,
     created_at: String,
@@ -56,12 +56,12 @@ pub(crate) struct CreateBody {
         pattern = "^[^@\\s\\x00-\\x1f\\x7f-\\x9f]+@[^@.\\s\\x00-\\x1f\\x7f-\\x9f]([^@\\s\\x00-\\x1f\\x7f-\\x9f]*[^@.\\s\\x00-\\x1f\\x7f-\\x9f])?$"
     )]
     email: String,
-    #[schema(schema_with = crate::openapi::user_name)]
+    #[schema(schema_with = crate::schemas::user_name)]
     name: String,
     /// At least 10 characters, at most 1024 bytes.
     #[schema(min_length = 10, max_length = 1024)]
     password: String,
-    #[schema(value_type = crate::openapi::Role)]
+    #[schema(value_type = crate::schemas::Role)]
     role: String,
 }
 
@@ -69,7 +69,7 @@ pub(crate) struct CreateBody {
 #[serde(deny_unknown_fields)]
 #[schema(as = UserPatch)]
 pub(crate) struct PatchBody {
-    #[schema(value_type = Option<crate::openapi::Role>)]
+    #[schema(value_type = Option<crate::schemas::Role>)]
     role: Option<String>,
     /// false deactivates the user and revokes their OAuth grants and tokens.
     active: Option<bool>,
@@ -87,9 +87,9 @@ fn parse_role(raw: &str) -> Result<Role, ApiError> {
     tag = "admin",
     responses(
         (status = 200, description = "Every user.", body = [UserBody]),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::Forbidden),
-        (status = 429, response = crate::openapi::TooManyRequests),
+        (status = 401, response = crate::schemas::Unauthorized),
+        (status = 403, response = crate::schemas::Forbidden),
+        (status = 429, response = crate::schemas::TooManyRequests),
     ),
     security(("bearer" = ["admin.read"]), ("consoleSession" = []))
 )]
@@ -117,11 +117,11 @@ pub(crate) async fn list(
     params(("id" = String, Path, description = "The object's id.")),
     responses(
         (status = 200, description = "The user.", body = UserBody),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::Forbidden),
-        (status = 404, response = crate::openapi::NotFound),
-        (status = 429, response = crate::openapi::TooManyRequests),
+        (status = 400, response = crate::schemas::BadRequest),
+        (status = 401, response = crate::schemas::Unauthorized),
+        (status = 403, response = crate::schemas::Forbidden),
+        (status = 404, response = crate::schemas::NotFound),
+        (status = 429, response = crate::schemas::TooManyRequests),
     ),
     security(("bearer" = ["admin.read"]), ("consoleSession" = []))
 )]
@@ -144,13 +144,13 @@ pub(crate) async fn show(
     responses(
         (status = 201, description = "Created.", body = UserBody,
             headers(("Location" = String, description = "The user's URL."))),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::Forbidden),
-        (status = 409, response = crate::openapi::Conflict),
-        (status = 413, response = crate::openapi::PayloadTooLarge),
-        (status = 415, response = crate::openapi::UnsupportedMediaType),
-        (status = 429, response = crate::openapi::TooManyRequests),
+        (status = 400, response = crate::schemas::BadRequest),
+        (status = 401, response = crate::schemas::Unauthorized),
+        (status = 403, response = crate::schemas::Forbidden),
+        (status = 409, response = crate::schemas::Conflict),
+        (status = 413, response = crate::schemas::PayloadTooLarge),
+        (status = 415, response = crate::schemas::UnsupportedMediaType),
+        (status = 429, response = crate::schemas::TooManyRequests),
     ),
     security(("bearer" = ["admin.write"]), ("consoleSession" = [], "csrfToken" = []))
 )]
@@ -189,14 +189,14 @@ pub(crate) async fn create(
     request_body = PatchBody,
     responses(
         (status = 200, description = "The updated user.", body = UserBody),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::Forbidden),
-        (status = 404, response = crate::openapi::NotFound),
-        (status = 409, response = crate::openapi::Conflict),
-        (status = 413, response = crate::openapi::PayloadTooLarge),
-        (status = 415, response = crate::openapi::UnsupportedMediaType),
-        (status = 429, response = crate::openapi::TooManyRequests),
+        (status = 400, response = crate::schemas::BadRequest),
+        (status = 401, response = crate::schemas::Unauthorized),
+        (status = 403, response = crate::schemas::Forbidden),
+        (status = 404, response = crate::schemas::NotFound),
+        (status = 409, response = crate::schemas::Conflict),
+        (status = 413, response = crate::schemas::PayloadTooLarge),
+        (status = 415, response = crate::schemas::UnsupportedMediaType),
+        (status = 429, response = crate::schemas::TooManyRequests),
     ),
     security(("bearer" = ["admin.write"]), ("consoleSession" = [], "csrfToken" = []))
 )]

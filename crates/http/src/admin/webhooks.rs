@@ -35,9 +35,9 @@ pub fn router() -> Router<AppState> {
     tag = "admin",
     responses(
         (status = 200, description = "The subscriptions.", body = [WebhookBody]),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::Forbidden),
-        (status = 429, response = crate::openapi::TooManyRequests),
+        (status = 401, response = crate::schemas::Unauthorized),
+        (status = 403, response = crate::schemas::Forbidden),
+        (status = 429, response = crate::schemas::TooManyRequests),
     ),
     security(("bearer" = ["admin.read"]), ("consoleSession" = []))
 )]
@@ -59,10 +59,10 @@ pub(crate) async fn list(
     params(("id" = String, Path, description = "The object's id.")),
     responses(
         (status = 200, description = "The subscription.", body = WebhookBody),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::Forbidden),
-        (status = 404, response = crate::openapi::NotFound),
-        (status = 429, response = crate::openapi::TooManyRequests),
+        (status = 401, response = crate::schemas::Unauthorized),
+        (status = 403, response = crate::schemas::Forbidden),
+        (status = 404, response = crate::schemas::NotFound),
+        (status = 429, response = crate::schemas::TooManyRequests),
     ),
     security(("bearer" = ["admin.read"]), ("consoleSession" = []))
 )]
@@ -85,10 +85,10 @@ pub(crate) async fn show(
     params(("id" = String, Path, description = "The object's id.")),
     responses(
         (status = 204, description = "Deleted."),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::Forbidden),
-        (status = 404, response = crate::openapi::NotFound),
-        (status = 429, response = crate::openapi::TooManyRequests),
+        (status = 401, response = crate::schemas::Unauthorized),
+        (status = 403, response = crate::schemas::Forbidden),
+        (status = 404, response = crate::schemas::NotFound),
+        (status = 429, response = crate::schemas::TooManyRequests),
     ),
     security(("bearer" = ["admin.write"]), ("consoleSession" = [], "csrfToken" = []))
 )]
@@ -113,10 +113,10 @@ pub(crate) async fn remove(
     params(("id" = String, Path, description = "The object's id.")),
     responses(
         (status = 200, description = "The attempts.", body = [DeliveryBody]),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::Forbidden),
-        (status = 404, response = crate::openapi::NotFound),
-        (status = 429, response = crate::openapi::TooManyRequests),
+        (status = 401, response = crate::schemas::Unauthorized),
+        (status = 403, response = crate::schemas::Forbidden),
+        (status = 404, response = crate::schemas::NotFound),
+        (status = 429, response = crate::schemas::TooManyRequests),
     ),
     security(("bearer" = ["admin.read"]), ("consoleSession" = []))
 )]
@@ -146,10 +146,10 @@ pub(crate) async fn deliveries(
     ),
     responses(
         (status = 202, description = "Queued."),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::Forbidden),
-        (status = 404, response = crate::openapi::NotFound),
-        (status = 429, response = crate::openapi::TooManyRequests),
+        (status = 401, response = crate::schemas::Unauthorized),
+        (status = 403, response = crate::schemas::Forbidden),
+        (status = 404, response = crate::schemas::NotFound),
+        (status = 429, response = crate::schemas::TooManyRequests),
     ),
     security(("bearer" = ["admin.write"]), ("consoleSession" = [], "csrfToken" = []))
 )]

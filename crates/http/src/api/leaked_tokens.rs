@@ -48,10 +48,10 @@ pub(crate) enum AcceptedStatus {
     request_body = Report,
     responses(
         (status = 202, description = "Accepted.", body = Accepted),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 413, response = crate::openapi::PayloadTooLarge),
-        (status = 415, response = crate::openapi::UnsupportedMediaType),
-        (status = 429, response = crate::openapi::TooManyRequests),
+        (status = 400, response = crate::schemas::BadRequest),
+        (status = 413, response = crate::schemas::PayloadTooLarge),
+        (status = 415, response = crate::schemas::UnsupportedMediaType),
+        (status = 429, response = crate::schemas::TooManyRequests),
     ),
     security(())
 )]

@@ -74,8 +74,8 @@ fn user(u: &switchboard_core::account::User) -> MeUser {
     tag = "tokens",
     responses(
         (status = 200, description = "The token's identity.", body = MeBody),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 429, response = crate::openapi::TooManyRequests),
+        (status = 401, response = crate::schemas::Unauthorized),
+        (status = 429, response = crate::schemas::TooManyRequests),
     ),
     security(("bearer" = []))
 )]

@@ -1,16 +1,15 @@
 //! `/services/ccaas/v1/{module}` (SPEC S6): list, get, create, replace, merge,
 //! delete, and the change feed, for contacts, tickets and calls.
 //!
-//! This file holds the routes and what every endpoint shares (the module
-//! by name, a record as an answer); reading, writing, the change feed and
-//! query-string parsing live in the modules below.
+//! This file holds the routes and what every endpoint shares (a record as
+//! an answer); reading, writing, the change feed and the parsing of the
+//! path's module and the query string live in the modules below.
 
 pub(crate) mod changes;
 mod query;
 pub(crate) mod read;
 pub(crate) mod write;
 
-use crate::error::{ApiError, ErrorCode};
 use crate::state::AppState;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -18,7 +17,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use changes::changes;
 use read::{list, show};
-use switchboard_core::records::{Module, Record};
+use switchboard_core::records::Record;
 use write::{create, merge, remove, replace};
 
 pub const BASE: &str = "/services/ccaas/v1";
@@ -31,16 +30,6 @@ pub fn router() -> Router<AppState> {
             &format!("{BASE}/{{module}}/{{id}}"),
             get(show).put(replace).patch(merge).delete(remove),
         )
-}
-
-fn module(name: &str) -> Result<Module, ApiError> {
-    Module::parse(name).ok_or_else(|| {
-        ApiError::new(
-            StatusCode::NOT_FOUND,
-            ErrorCode::NotFound,
-            format!("no module named {name:?}; modules: contacts, tickets, calls"),
-        )
-    })
 }
 
 fn record_response(status: StatusCode, record: &Record, only: Option<&[&'static str]>) -> Response {

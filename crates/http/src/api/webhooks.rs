@@ -150,11 +150,11 @@ pub(crate) fn deliveries_body(log: Vec<DeliveryLogEntry>) -> Vec<DeliveryBody> {
     responses(
         (status = 201, description = "Subscribed; `secret` is shown only here.", body = CreatedWebhook,
             headers(("Location" = String, description = "The subscription's URL."))),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::Forbidden),
-        (status = 415, response = crate::openapi::UnsupportedMediaType),
-        (status = 429, response = crate::openapi::TooManyRequests),
+        (status = 400, response = crate::schemas::BadRequest),
+        (status = 401, response = crate::schemas::Unauthorized),
+        (status = 403, response = crate::schemas::Forbidden),
+        (status = 415, response = crate::schemas::UnsupportedMediaType),
+        (status = 429, response = crate::schemas::TooManyRequests),
     ),
     security(("bearer" = []))
 )]
@@ -189,9 +189,9 @@ pub(crate) async fn create(
     tag = "webhooks",
     responses(
         (status = 200, description = "The subscriptions.", body = [WebhookBody]),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::Forbidden),
-        (status = 429, response = crate::openapi::TooManyRequests),
+        (status = 401, response = crate::schemas::Unauthorized),
+        (status = 403, response = crate::schemas::Forbidden),
+        (status = 429, response = crate::schemas::TooManyRequests),
     ),
     security(("bearer" = []))
 )]
@@ -212,9 +212,9 @@ pub(crate) async fn list(
     params(("id" = String, Path, description = "The subscription's id.")),
     responses(
         (status = 200, description = "The subscription.", body = WebhookBody),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 404, response = crate::openapi::NotFound),
-        (status = 429, response = crate::openapi::TooManyRequests),
+        (status = 401, response = crate::schemas::Unauthorized),
+        (status = 404, response = crate::schemas::NotFound),
+        (status = 429, response = crate::schemas::TooManyRequests),
     ),
     security(("bearer" = []))
 )]
@@ -236,9 +236,9 @@ pub(crate) async fn show(
     params(("id" = String, Path, description = "The subscription's id.")),
     responses(
         (status = 204, description = "Deleted."),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 404, response = crate::openapi::NotFound),
-        (status = 429, response = crate::openapi::TooManyRequests),
+        (status = 401, response = crate::schemas::Unauthorized),
+        (status = 404, response = crate::schemas::NotFound),
+        (status = 429, response = crate::schemas::TooManyRequests),
     ),
     security(("bearer" = []))
 )]
@@ -260,9 +260,9 @@ pub(crate) async fn remove(
     params(("id" = String, Path, description = "The subscription's id.")),
     responses(
         (status = 200, description = "The attempts.", body = [DeliveryBody]),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 404, response = crate::openapi::NotFound),
-        (status = 429, response = crate::openapi::TooManyRequests),
+        (status = 401, response = crate::schemas::Unauthorized),
+        (status = 404, response = crate::schemas::NotFound),
+        (status = 429, response = crate::schemas::TooManyRequests),
     ),
     security(("bearer" = []))
 )]
@@ -287,9 +287,9 @@ pub(crate) async fn deliveries(
     ),
     responses(
         (status = 202, description = "Queued."),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 404, response = crate::openapi::NotFound),
-        (status = 429, response = crate::openapi::TooManyRequests),
+        (status = 401, response = crate::schemas::Unauthorized),
+        (status = 404, response = crate::schemas::NotFound),
+        (status = 429, response = crate::schemas::TooManyRequests),
     ),
     security(("bearer" = []))
 )]

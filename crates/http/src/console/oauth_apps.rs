@@ -29,7 +29,6 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/settings/oauth-apps", get(list).post(create))
         .route("/settings/oauth-apps/new", get(new_form))
-        .merge(super::oauth_app_page::router())
 }
 
 struct AppRow {

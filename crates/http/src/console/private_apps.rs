@@ -26,7 +26,6 @@ pub fn router() -> Router<AppState> {
         .route("/settings/private-apps", get(list).post(create))
         .route("/settings/private-apps/new", get(new_form))
         .route("/settings/private-apps/{id}/token", get(show_token))
-        .merge(super::private_app_edit::router())
 }
 
 struct AppRow {

@@ -26,7 +26,7 @@ pub fn router(issuer: &str) -> Router<AppState> {
 /// An RFC 6749 §5.2 error body.
 #[derive(Serialize, ToSchema)]
 pub(crate) struct OAuthErrorBody {
-    #[schema(value_type = crate::openapi::OAuthErrorCode)]
+    #[schema(value_type = crate::schemas::OAuthErrorCode)]
     error: &'static str,
     error_description: String,
 }

@@ -45,7 +45,7 @@ pub(crate) struct TokenResponse {
     /// `swb_at_…`
     #[schema(pattern = "^swb_at_[0-9A-Za-z]{49}$")]
     access_token: String,
-    token_type: crate::openapi::Bearer,
+    token_type: crate::schemas::Bearer,
     /// The granted scopes, space-separated.
     scope: String,
     /// Seconds until the access token expires; absent for tokens that never do.
@@ -63,7 +63,7 @@ pub(crate) struct TokenResponse {
 #[derive(ToSchema)]
 #[allow(dead_code)]
 pub(crate) struct TokenForm {
-    #[schema(value_type = crate::openapi::GrantType)]
+    #[schema(value_type = crate::schemas::GrantType)]
     grant_type: String,
     /// `authorization_code`: the code from the redirect.
     code: Option<String>,
@@ -115,7 +115,7 @@ pub(crate) struct Introspection {
     iat: Option<i64>,
     /// `Bearer` for access tokens, `refresh_token` for refresh tokens.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<crate::openapi::IntrospectedType>)]
+    #[schema(value_type = Option<crate::schemas::IntrospectedType>)]
     token_type: Option<&'static str>,
     /// The issuer.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -167,7 +167,7 @@ pub(crate) async fn token(
     match s.services.token(&app, &req).await {
         Ok(t) => no_store(Json(TokenResponse {
             access_token: t.access_token.expose().to_owned(),
-            token_type: crate::openapi::Bearer::Bearer,
+            token_type: crate::schemas::Bearer::Bearer,
             scope: t.scopes.to_spaced(),
             expires_in: t.expires_in,
             refresh_token: t.refresh_token.as_ref().map(|r| r.expose().to_owned()),
@@ -248,8 +248,8 @@ pub(crate) async fn revoke(
             `invalid_token`.", body = IntrospectUnauthorized, headers(
             ("WWW-Authenticate" = String, description = "`Basic realm=\"switchboard\"` when the \
                 client used HTTP Basic; RFC 6750's Bearer challenge for a bad Bearer token."))),
-        (status = 403, response = crate::openapi::Forbidden),
-        (status = 429, response = crate::openapi::TooManyRequests),
+        (status = 403, response = crate::schemas::Forbidden),
+        (status = 429, response = crate::schemas::TooManyRequests),
     ),
     security(("clientBasic" = []), ("bearer" = ["admin.read"]), ())
 )]

@@ -1,8 +1,7 @@
 //! The change feed (`GET /{module}/changes`): every create, update and
 //! delete in commit order, paged by opaque cursors.
 
-use super::module;
-use super::query::{int_param, params};
+use super::query::{int_param, module, params};
 use crate::error::ApiError;
 use crate::extract::{ApiPath, TokenAuth};
 use crate::state::AppState;
@@ -48,10 +47,10 @@ pub(crate) struct ChangeEntry {
     ),
     responses(
         (status = 200, description = "The next changes.", body = ref("#/components/schemas/__Module__Changes")),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::Forbidden),
-        (status = 429, response = crate::openapi::TooManyRequests),
+        (status = 400, response = crate::schemas::BadRequest),
+        (status = 401, response = crate::schemas::Unauthorized),
+        (status = 403, response = crate::schemas::Forbidden),
+        (status = 429, response = crate::schemas::TooManyRequests),
     ),
     security(("bearer" = ["__module__.read"]))
 )]

@@ -1,7 +1,9 @@
-//! The record endpoints' query strings: each parameter allowed once and
-//! only where named, whole-number parameters in range, and `fields=`.
+//! The record endpoints' requests: the path's module, and query strings
+//! with each parameter allowed once and only where named, whole-number
+//! parameters in range, and `fields=`.
 
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
+use axum::http::StatusCode;
 use std::collections::HashMap;
 use switchboard_core::records::Module;
 
@@ -80,4 +82,15 @@ pub(super) fn projection(
         }
     }
     Ok(Some(out))
+}
+
+/// The `{module}` path segment: a module this server has, or a 404.
+pub(super) fn module(name: &str) -> Result<Module, ApiError> {
+    Module::parse(name).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            ErrorCode::NotFound,
+            format!("no module named {name:?}; modules: contacts, tickets, calls"),
+        )
+    })
 }

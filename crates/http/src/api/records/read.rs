@@ -2,8 +2,8 @@
 //! projected, with `X-Total-Count` and a `Link` to the next page) and one
 //! record with its `ETag`.
 
-use super::query::{int_param, params, projection};
-use super::{module, record_response, BASE};
+use super::query::{int_param, module, params, projection};
+use super::{record_response, BASE};
 use crate::error::{ApiError, ErrorCode};
 use crate::extract::{ApiPath, TokenAuth};
 use crate::state::AppState;
@@ -31,7 +31,7 @@ const MAX_LIMIT: i64 = 100;
             description = "Page size, 1 to 100 (default 100)."),
         ("createdDate" = Option<i64>, Query,
             description = "Epoch milliseconds, compared with `createdAt` by `condition`."),
-        ("condition" = Option<crate::openapi::Condition>, Query,
+        ("condition" = Option<crate::schemas::Condition>, Query,
             description = "How `createdDate` is compared (default `EQ`); needs `createdDate`."),
         ("filter" = Option<String>, Query, max_length = 4096,
             description = "A filter expression (see docs/api.md), e.g. \
@@ -42,16 +42,16 @@ const MAX_LIMIT: i64 = 100;
     ),
     responses(
         (status = 200, description = "One page of __modules__.",
-            body = [crate::openapi::ModuleFields],
+            body = [crate::schemas::ModuleFields],
             headers(
                 ("X-Total-Count" = i64, description = "Matching records across all pages."),
                 ("Link" = String, description = "RFC 8288 `<…>; rel=\"next\"` when more pages exist; \
                     keeps the other parameters.")
             )),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::Forbidden),
-        (status = 429, response = crate::openapi::TooManyRequests),
+        (status = 400, response = crate::schemas::BadRequest),
+        (status = 401, response = crate::schemas::Unauthorized),
+        (status = 403, response = crate::schemas::Forbidden),
+        (status = 429, response = crate::schemas::TooManyRequests),
     ),
     security(("bearer" = ["__module__.read"]))
 )]
@@ -162,11 +162,11 @@ pub(crate) async fn list(
     responses(
         (status = 200, description = "The __record__.", body = ref("#/components/schemas/__Module__Fields"),
             headers(("ETag" = String, description = "The record's version, `\"v<n>\"`."))),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::Forbidden),
-        (status = 404, response = crate::openapi::NotFound),
-        (status = 429, response = crate::openapi::TooManyRequests),
+        (status = 400, response = crate::schemas::BadRequest),
+        (status = 401, response = crate::schemas::Unauthorized),
+        (status = 403, response = crate::schemas::Forbidden),
+        (status = 404, response = crate::schemas::NotFound),
+        (status = 429, response = crate::schemas::TooManyRequests),
     ),
     security(("bearer" = ["__module__.read"]))
 )]

@@ -1,7 +1,8 @@
 //! Writing records: create (with `Idempotency-Key`), replace, merge and
 //! delete, each optionally bound to a version by `If-Match`.
 
-use super::{module, record_response, BASE};
+use super::query::module;
+use super::{record_response, BASE};
 use crate::error::{ApiError, ErrorCode};
 use crate::extract::{ApiJson, ApiPath, TokenAuth};
 use crate::state::AppState;
@@ -62,13 +63,13 @@ fn location(m: Module, id: &str) -> String {
                 ("Idempotent-Replayed" = String, description = "`true` when this is the stored \
                     answer to an earlier request with the same `Idempotency-Key`.")
             )),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::Forbidden),
-        (status = 409, response = crate::openapi::Conflict),
-        (status = 413, response = crate::openapi::PayloadTooLarge),
-        (status = 415, response = crate::openapi::UnsupportedMediaType),
-        (status = 429, response = crate::openapi::TooManyRequests),
+        (status = 400, response = crate::schemas::BadRequest),
+        (status = 401, response = crate::schemas::Unauthorized),
+        (status = 403, response = crate::schemas::Forbidden),
+        (status = 409, response = crate::schemas::Conflict),
+        (status = 413, response = crate::schemas::PayloadTooLarge),
+        (status = 415, response = crate::schemas::UnsupportedMediaType),
+        (status = 429, response = crate::schemas::TooManyRequests),
     ),
     security(("bearer" = ["__module__.write"]))
 )]
@@ -185,15 +186,15 @@ async fn write(
         (status = 200, description = "The whole updated __record__.",
             body = ref("#/components/schemas/__Module__"),
             headers(("ETag" = String, description = "The record's new version."))),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::Forbidden),
-        (status = 404, response = crate::openapi::NotFound),
-        (status = 409, response = crate::openapi::Conflict),
-        (status = 412, response = crate::openapi::PreconditionFailed),
-        (status = 413, response = crate::openapi::PayloadTooLarge),
-        (status = 415, response = crate::openapi::UnsupportedMediaType),
-        (status = 429, response = crate::openapi::TooManyRequests),
+        (status = 400, response = crate::schemas::BadRequest),
+        (status = 401, response = crate::schemas::Unauthorized),
+        (status = 403, response = crate::schemas::Forbidden),
+        (status = 404, response = crate::schemas::NotFound),
+        (status = 409, response = crate::schemas::Conflict),
+        (status = 412, response = crate::schemas::PreconditionFailed),
+        (status = 413, response = crate::schemas::PayloadTooLarge),
+        (status = 415, response = crate::schemas::UnsupportedMediaType),
+        (status = 429, response = crate::schemas::TooManyRequests),
     ),
     security(("bearer" = ["__module__.write"]))
 )]
@@ -225,15 +226,15 @@ pub(crate) async fn replace(
         (status = 200, description = "The whole updated __record__.",
             body = ref("#/components/schemas/__Module__"),
             headers(("ETag" = String, description = "The record's new version."))),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::Forbidden),
-        (status = 404, response = crate::openapi::NotFound),
-        (status = 409, response = crate::openapi::Conflict),
-        (status = 412, response = crate::openapi::PreconditionFailed),
-        (status = 413, response = crate::openapi::PayloadTooLarge),
-        (status = 415, response = crate::openapi::UnsupportedMediaType),
-        (status = 429, response = crate::openapi::TooManyRequests),
+        (status = 400, response = crate::schemas::BadRequest),
+        (status = 401, response = crate::schemas::Unauthorized),
+        (status = 403, response = crate::schemas::Forbidden),
+        (status = 404, response = crate::schemas::NotFound),
+        (status = 409, response = crate::schemas::Conflict),
+        (status = 412, response = crate::schemas::PreconditionFailed),
+        (status = 413, response = crate::schemas::PayloadTooLarge),
+        (status = 415, response = crate::schemas::UnsupportedMediaType),
+        (status = 429, response = crate::schemas::TooManyRequests),
     ),
     security(("bearer" = ["__module__.write"]))
 )]
@@ -272,12 +273,12 @@ pub(crate) async fn merge(
     ),
     responses(
         (status = 204, description = "Deleted."),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::Forbidden),
-        (status = 404, response = crate::openapi::NotFound),
-        (status = 412, response = crate::openapi::PreconditionFailed),
-        (status = 429, response = crate::openapi::TooManyRequests),
+        (status = 400, response = crate::schemas::BadRequest),
+        (status = 401, response = crate::schemas::Unauthorized),
+        (status = 403, response = crate::schemas::Forbidden),
+        (status = 404, response = crate::schemas::NotFound),
+        (status = 412, response = crate::schemas::PreconditionFailed),
+        (status = 429, response = crate::schemas::TooManyRequests),
     ),
     security(("bearer" = ["__module__.write"]))
 )]

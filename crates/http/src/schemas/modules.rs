@@ -27,7 +27,7 @@ impl utoipa::ToSchema for ModuleFields {
 }
 
 /// Each `/services/ccaas/v1/{module}…` path becomes one path per module.
-pub(super) fn expand_modules(doc: &mut Value) {
+pub(crate) fn expand_modules(doc: &mut Value) {
     let Some(paths) = doc["paths"].as_object().cloned() else {
         return;
     };
@@ -134,7 +134,7 @@ fn nullable(mut schema: Value) -> Value {
 /// `Contact` (a whole record, as every write answers), `ContactFields` (a
 /// record as reads answer: with `fields=`, only those and `id`),
 /// `ContactInput` (POST and PUT bodies) and `ContactPatch` (PATCH bodies).
-pub(super) fn record_schemas(m: Module) -> Vec<(String, Value)> {
+pub(crate) fn record_schemas(m: Module) -> Vec<(String, Value)> {
     let name = schema_name(m);
     let mut props = Map::new();
     props.insert(
