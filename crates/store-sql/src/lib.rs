@@ -14,6 +14,7 @@ mod db;
 mod account_settings;
 mod accounts;
 mod audit;
+mod checkpoint;
 mod console_reveals;
 mod group_commit;
 mod issuance;
@@ -103,6 +104,8 @@ pub struct SqlStore {
     _listener: Option<Arc<token_cache::Listener>>,
     /// PostgreSQL: the task that hears other nodes' webhook events.
     _webhooks: Option<Arc<webhook_outbox::Listener>>,
+    /// SQLite: the task that checkpoints the log (see `checkpoint`).
+    _checkpointer: Option<Arc<checkpoint::Checkpointer>>,
 }
 
 impl SqlStore {
@@ -128,10 +131,11 @@ impl SqlStore {
     pub async fn open(url: &str, settings: &PoolSettings) -> StoreResult<SqlStore> {
         let caches = Caches::default();
         if url.starts_with("sqlite:") {
-            let (reader, writer) = open_sqlite(url, settings).await?;
+            let (readers, writer) = open_sqlite(url, settings).await?;
             Ok(SqlStore {
                 issuer: issuance::Issuer::start(&writer),
-                reader,
+                _checkpointer: Some(Arc::new(checkpoint::start(readers.clone()))),
+                reader: Readers::Sqlite(readers),
                 writer,
                 caches,
                 _listener: None,
@@ -148,6 +152,7 @@ impl SqlStore {
                 caches,
                 _listener: listener,
                 _webhooks: Some(Arc::new(webhook_outbox::listen(url))),
+                _checkpointer: None,
             })
         } else {
             Err(StoreError::Setup(
@@ -195,7 +200,7 @@ const SQLITE_READERS: usize = 4;
 /// their own, in order, instead of contending for the file lock and sleeping
 /// in its busy handler. A few readers are plenty, lent without a ping (see
 /// `sqlite_conns`): a file cannot drop a connection.
-async fn open_sqlite(url: &str, settings: &PoolSettings) -> StoreResult<(Readers, Pool)> {
+async fn open_sqlite(url: &str, settings: &PoolSettings) -> StoreResult<(Arc<SqliteConns>, Pool)> {
     let options = SqliteConnectOptions::from_str(url)
         .map_err(err)?
         .journal_mode(SqliteJournalMode::Wal)
@@ -214,15 +219,21 @@ async fn open_sqlite(url: &str, settings: &PoolSettings) -> StoreResult<(Readers
     // load and took RSS past 64 MiB (bench/peers.sh). The writer keeps its
     // statement journals (the undo of a multi-row insert that fails half
     // way) in memory: past 64 KiB SQLite spills them to a temporary file,
-    // a fifth of `dev seed`'s CPU in write syscalls.
+    // a fifth of `dev seed`'s CPU in write syscalls. It never checkpoints
+    // (see `checkpoint`).
     let writer = pool
         .clone()
         .max_connections(1)
-        .connect_with(options.clone().pragma("temp_store", "memory"))
+        .connect_with(
+            options
+                .clone()
+                .pragma("temp_store", "memory")
+                .pragma("wal_autocheckpoint", "0"),
+        )
         .await
         .map_err(err)?;
     let readers = SqliteConns::open(&options, SQLITE_READERS, settings.acquire_timeout).await?;
-    Ok((Readers::Sqlite(Arc::new(readers)), Pool::Sqlite(writer)))
+    Ok((Arc::new(readers), Pool::Sqlite(writer)))
 }
 
 /// The statement timeout travels in the startup packet, so a new connection
