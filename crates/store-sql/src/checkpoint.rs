@@ -6,41 +6,35 @@
 //! connection at a fixed interval. The log stays durable either way: a
 //! checkpoint only moves committed pages into the database file.
 
+use crate::background::Background;
 use crate::sqlite_conns::SqliteConns;
 use std::sync::Arc;
 use std::time::Duration;
+use switchboard_core::store::StoreResult;
 
 /// Between two checkpoints: the log holds at most this much of the writes.
 const EVERY: Duration = Duration::from_millis(500);
 
-/// The checkpointing task; it stops when this is dropped (with the store).
-pub(crate) struct Checkpointer(tokio::task::JoinHandle<()>);
-
-impl Drop for Checkpointer {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
-}
-
-pub(crate) fn start(readers: Arc<SqliteConns>) -> Checkpointer {
-    Checkpointer(tokio::spawn(async move {
+pub(crate) fn start(readers: Arc<SqliteConns>) -> Background {
+    Background::spawn(async move {
         let mut ticks = tokio::time::interval(EVERY);
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             ticks.tick().await;
-            let done = match readers.acquire().await {
-                Ok(mut conn) => sqlx::query("pragma wal_checkpoint(passive)")
-                    .execute(&mut *conn)
-                    .await
-                    .map(|_| ())
-                    .map_err(|e| e.to_string()),
-                Err(e) => Err(e.to_string()),
-            };
-            if let Err(e) = done {
+            if let Err(e) = checkpoint(&readers).await {
                 tracing::warn!(error = %e, "SQLite checkpoint failed; the next one retries");
             }
         }
-    }))
+    })
+}
+
+async fn checkpoint(readers: &SqliteConns) -> StoreResult<()> {
+    let mut conn = readers.acquire().await?;
+    sqlx::query("pragma wal_checkpoint(passive)")
+        .execute(&mut *conn)
+        .await
+        .map(|_| ())
+        .map_err(crate::err)
 }
 
 #[cfg(test)]

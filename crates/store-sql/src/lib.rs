@@ -14,6 +14,7 @@ mod db;
 mod account_settings;
 mod accounts;
 mod audit;
+mod background;
 mod checkpoint;
 mod console_reveals;
 mod group_commit;
@@ -100,12 +101,10 @@ pub struct SqlStore {
     issuer: issuance::Issuer,
     /// Token and client look-ups.
     caches: Caches,
-    /// PostgreSQL: the task that hears other nodes' token and client changes.
-    _listener: Option<Arc<token_cache::Listener>>,
-    /// PostgreSQL: the task that hears other nodes' webhook events.
-    _webhooks: Option<Arc<webhook_outbox::Listener>>,
-    /// SQLite: the task that checkpoints the log (see `checkpoint`).
-    _checkpointer: Option<Arc<checkpoint::Checkpointer>>,
+    /// The backend's own tasks, stopped with the last clone: on PostgreSQL
+    /// the listeners for other nodes' token, client and webhook changes, on
+    /// SQLite the checkpoints (see `checkpoint`).
+    _tasks: Arc<Vec<background::Background>>,
 }
 
 impl SqlStore {
@@ -134,25 +133,21 @@ impl SqlStore {
             let (readers, writer) = open_sqlite(url, settings).await?;
             Ok(SqlStore {
                 issuer: issuance::Issuer::start(&writer),
-                _checkpointer: Some(Arc::new(checkpoint::start(readers.clone()))),
+                _tasks: Arc::new(vec![checkpoint::start(readers.clone())]),
                 reader: Readers::Sqlite(readers),
                 writer,
                 caches,
-                _listener: None,
-                _webhooks: None,
             })
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let pool = open_postgres(url, settings).await?;
-            let listener = Some(Arc::new(caches.listen(url)));
+            let tasks = vec![caches.listen(url), webhook_outbox::listen(url)];
             let writer = Pool::Postgres(pool.clone());
             Ok(SqlStore {
                 issuer: issuance::Issuer::start(&writer),
                 reader: Readers::Postgres(pool),
                 writer,
                 caches,
-                _listener: listener,
-                _webhooks: Some(Arc::new(webhook_outbox::listen(url))),
-                _checkpointer: None,
+                _tasks: Arc::new(tasks),
             })
         } else {
             Err(StoreError::Setup(

@@ -6,6 +6,7 @@
 //! (`LISTEN/NOTIFY`), and a time-to-live well under SPEC S3's one second
 //! bounds what a lost notification or another process could leave.
 
+use crate::background::Background;
 use moka::sync::Cache;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -115,23 +116,14 @@ impl<V: Clone + Send + Sync + 'static> LookupCache<V> {
     }
 }
 
-/// Follow the other nodes' announcements until the store is dropped.
-pub struct Listener(tokio::task::JoinHandle<()>);
-
-impl Drop for Listener {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
-}
-
 impl Caches {
     /// Invalidate on every notification on [`TOKENS_CHANNEL`] (PostgreSQL);
     /// and whenever the listening connection is lost, since notifications
     /// sent meanwhile are gone.
-    pub fn listen(&self, url: &str) -> Listener {
+    pub(crate) fn listen(&self, url: &str) -> Background {
         let cache = self.clone();
         let url = url.to_owned();
-        Listener(tokio::spawn(async move {
+        Background::spawn(async move {
             loop {
                 match sqlx::postgres::PgListener::connect(&url).await {
                     Ok(mut listener) => {
@@ -151,7 +143,7 @@ impl Caches {
                 cache.invalidate();
                 tokio::time::sleep(Duration::from_secs(1)).await;
             }
-        }))
+        })
     }
 }
 

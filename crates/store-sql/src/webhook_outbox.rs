@@ -5,6 +5,7 @@
 //! a lease that runs out (its node died) is taken over.
 
 use crate::audit::insert_audit_in;
+use crate::background::Background;
 use crate::db::Pool;
 use crate::webhook_events::{bump, corrupt, ms, time, WEBHOOKS_CHANNEL};
 use crate::{err, SqlStore};
@@ -218,9 +219,9 @@ impl SqlStore {
 /// PostgreSQL: follow other nodes' announcements of new outbox rows; after
 /// the listening connection is lost, wake the worker anyway (it may have
 /// missed some) and reconnect.
-pub(crate) fn listen(url: &str) -> Listener {
+pub(crate) fn listen(url: &str) -> Background {
     let url = url.to_owned();
-    Listener(tokio::spawn(async move {
+    Background::spawn(async move {
         loop {
             match sqlx::postgres::PgListener::connect(&url).await {
                 Ok(mut listener) => {
@@ -238,14 +239,5 @@ pub(crate) fn listen(url: &str) -> Listener {
             bump();
             tokio::time::sleep(Duration::from_secs(1)).await;
         }
-    }))
-}
-
-/// Stops listening when the store is dropped.
-pub(crate) struct Listener(tokio::task::JoinHandle<()>);
-
-impl Drop for Listener {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
+    })
 }
