@@ -2,7 +2,7 @@
 //! transaction, numbered per (account, module) in commit order, and moves
 //! the module's kept record count.
 
-use super::sql::{Bind, Sql};
+use super::sql::{rows_insert, Bind, Sql};
 use crate::db::Conn;
 use crate::err;
 use crate::rows::ms;
@@ -154,24 +154,25 @@ pub(super) fn upsert_rows(
     snapshots: &[String],
     after: i64,
 ) -> Sql {
-    let mut changes = Sql::default();
-    let account = changes.param(Bind::Text(Some(account_id.to_owned())));
-    let m = changes.param(Bind::Text(Some(module.name().to_owned())));
-    let mut rows = Vec::with_capacity(records.len());
-    for (i, (r, json)) in records.iter().zip(snapshots).enumerate() {
-        let seq = changes.param(Bind::Int(Some(after + 1 + i as i64)));
-        let id = changes.param(Bind::Text(Some(r.id.clone())));
-        let record = changes.param(Bind::Text(Some(json.clone())));
-        let at = changes.param(Bind::Int(Some(ms(r.updated_at))));
-        rows.push(format!(
-            "({account}, {m}, {seq}, {id}, 'upsert', {record}, {at}, {at})"
-        ));
-    }
-    changes.push(&format!(
-        "insert into record_changes (account_id, module, seq, record_id, op, record, created_at, updated_at) values {}",
-        rows.join(", ")
-    ));
-    changes
+    let rows = records
+        .iter()
+        .zip(snapshots)
+        .enumerate()
+        .collect::<Vec<_>>();
+    rows_insert(
+        account_id,
+        module,
+        &rows,
+        "insert into record_changes (account_id, module, seq, record_id, op, record, created_at, updated_at)",
+        "",
+        |sql, (i, (r, json))| {
+            let seq = sql.param(Bind::Int(Some(after + 1 + *i as i64)));
+            let id = sql.param(Bind::Text(Some(r.id.clone())));
+            let record = sql.param(Bind::Text(Some((*json).clone())));
+            let at = sql.param(Bind::Int(Some(ms(r.updated_at))));
+            format!("{seq}, {id}, 'upsert', {record}, {at}, {at}")
+        },
+    )
 }
 
 /// Why a conditional write touched no row: the record is gone, or its version moved.

@@ -3,7 +3,7 @@
 //! filters on list membership are served by its key.
 
 use super::row::columns_with;
-use super::sql::{Bind, Sql};
+use super::sql::{rows_insert, Bind, Sql};
 use crate::db::Conn;
 use crate::err;
 use crate::rows::ms;
@@ -103,27 +103,6 @@ pub(super) fn item_inserts(module: Module, account_id: &str, records: &[Record])
         )
     });
     item_rows.chain(count_rows).collect()
-}
-
-/// `{insert} values ($account, $module, …), … {tail}`, a row per element of
-/// `rows`, each written by `row`.
-fn rows_insert<T>(
-    account_id: &str,
-    module: Module,
-    rows: &[T],
-    insert: &str,
-    tail: &str,
-    row: impl Fn(&mut Sql, &T) -> String,
-) -> Sql {
-    let mut sql = Sql::default();
-    let account = sql.param(Bind::Text(Some(account_id.to_owned())));
-    let m = sql.param(Bind::Text(Some(module.name().to_owned())));
-    let values = rows
-        .iter()
-        .map(|r| format!("({account}, {m}, {})", row(&mut sql, r)))
-        .collect::<Vec<_>>();
-    sql.push(&format!("{insert} values {}{tail}", values.join(", ")));
-    sql
 }
 
 /// Drop a record's list items and uncount them (it was deleted, or is being

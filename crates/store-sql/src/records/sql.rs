@@ -142,6 +142,27 @@ pub(super) fn insert_rows(module: Module, records: &[Record]) -> Sql {
     insert
 }
 
+/// `{insert} values ($account, $module, …), … {tail}`, a row per element of
+/// `rows`, each written by `row`.
+pub(super) fn rows_insert<T>(
+    account_id: &str,
+    module: Module,
+    rows: &[T],
+    insert: &str,
+    tail: &str,
+    row: impl Fn(&mut Sql, &T) -> String,
+) -> Sql {
+    let mut sql = Sql::default();
+    let account = sql.param(Bind::Text(Some(account_id.to_owned())));
+    let m = sql.param(Bind::Text(Some(module.name().to_owned())));
+    let values = rows
+        .iter()
+        .map(|r| format!("({account}, {m}, {})", row(&mut sql, r)))
+        .collect::<Vec<_>>();
+    sql.push(&format!("{insert} values {}{tail}", values.join(", ")));
+    sql
+}
+
 /// `update <table> set … where id = … and account_id = … and version = …`
 pub(super) fn update_row(record: &Record, expected_version: i64) -> Sql {
     let module = record.module;
